@@ -1,0 +1,57 @@
+import { parseArgs as nodeParseArgs } from 'node:util';
+
+/** A user mistake: the CLI prints its one-line message and exits with code 2, writing nothing. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type OptionSpec = Record<
+  string,
+  { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: false }
+>;
+
+export type ParsedValues<O extends OptionSpec> = {
+  [K in keyof O]: O[K]['type'] extends 'boolean' ? boolean | undefined : string | undefined;
+};
+
+/** node:util parseArgs, but unknown flags become a UsageError that names the command's --help. */
+export function parseArgs<O extends OptionSpec>(
+  command: string,
+  argv: string[],
+  options: O,
+): { values: ParsedValues<O>; positionals: string[] } {
+  try {
+    const { values, positionals } = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: values as ParsedValues<O>, positionals };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw new UsageError(`${command}: ${msg}. See 'headroom ${command} --help'.`);
+  }
+}
+
+export function intOption(command: string, name: string, raw: string | undefined, fallback: number, min = 0): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min)
+    throw new UsageError(`${command}: --${name} must be an integer ≥ ${min}, got '${raw}'.`);
+  return v;
+}
+
+export function numberOption(command: string, name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v)) throw new UsageError(`${command}: --${name} must be a number, got '${raw}'.`);
+  return v;
+}
+
+export function listOption(raw: string | undefined, fallback: string[]): string[] {
+  if (raw === undefined) return fallback;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
