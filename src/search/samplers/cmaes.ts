@@ -4,7 +4,9 @@ import type { Rng } from '../rng.js';
 export function symmetricEigen(a: number[][]): { values: number[]; vectors: number[][] } {
   const n = a.length;
   const m = a.map((row) => [...row]);
-  const v = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  const v: number[][] = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)),
+  );
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += m[i]![j]! * m[i]![j]!;
@@ -95,7 +97,9 @@ export class CmaEs {
     this.chiN = Math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n));
     this.mean = [...mean0];
     this.sigma = sigma0;
-    this.C = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+    this.C = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j): number => (i === j ? 1 : 0)),
+    );
     this.pc = new Array<number>(n).fill(0);
     this.ps = new Array<number>(n).fill(0);
     this.decompose();
