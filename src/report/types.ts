@@ -1,0 +1,184 @@
+/**
+ * View-model of the report: plain, JSON-serialisable objects. data.ts builds them from the store, charts.ts turns them
+ * into vega-lite specs and html.ts into the page, so the last two never touch SQLite, the engine or the stats code.
+ */
+
+export interface ReportMeta {
+  title: string;
+  dbPath: string;
+  generatedAt: string; // ISO
+  /** The machine that wrote the report. */
+  reportMachine: string;
+  /** Distinct `runs.machine` values: where the numbers came from. */
+  runMachines: string[];
+  filters: { grid?: string; study?: string };
+  counts: { runs: number; epochs: number; studies: number; trials: number };
+  baseline: string;
+}
+
+export interface RunRow {
+  id: number;
+  key: string;
+  grid: string;
+  dataset: string;
+  model: string;
+  head: string;
+  seed: number;
+  status: string;
+  divergedEpoch: number | null;
+  error: string | null;
+  valAcc: number | null;
+  testAcc: number | null;
+  ece: number | null;
+  secondsPerEpoch: number | null;
+  repr: Record<string, number> | null;
+  config: string; // JSON text as stored
+  command: string | null;
+  machine: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** One (dataset, model) cell of a grid. */
+export interface Panel {
+  dataset: string;
+  model: string;
+}
+
+export interface Summary {
+  n: number;
+  mean: number;
+  sd: number;
+  lo: number;
+  hi: number;
+}
+
+/** Mean validation accuracy at one epoch across the seeds of one head. */
+export interface CurvePoint extends Panel, Summary {
+  panel: string;
+  head: string;
+  epoch: number;
+}
+
+export type Verdict = 'baseline' | 'better' | 'worse' | 'no significant difference' | 'too few runs';
+
+/** One row of the accuracy/Δ table (same shape for compare grids and study confirmations). */
+export interface AccuracyRow extends Panel, Summary {
+  panel: string;
+  head: string;
+  /** Which accuracy the row summarises: test when every run has one, otherwise validation. */
+  metric: 'test' | 'val';
+  values: number[]; // per-seed accuracies, for the dot strip
+  seeds: number[];
+  diverged: number; // runs with status diverged/failed (excluded from the statistics)
+  valMean: number | null;
+  ece: number | null;
+  secondsPerEpoch: number | null;
+  /** Δ = mean(head) − mean(baseline); null for the baseline or when the panel has no baseline runs. */
+  delta: number | null;
+  pRaw: number | null; // Welch two-sided
+  pHolm: number | null; // Holm across the non-baseline heads of the panel
+  verdict: Verdict;
+}
+
+export interface ReprMetricSummary extends Summary {
+  key: string;
+}
+
+export interface ReprRow extends Panel {
+  panel: string;
+  head: string;
+  n: number;
+  metrics: Record<string, ReprMetricSummary>;
+  accuracy: Summary | null; // test (or val) accuracy of the same runs, for the trade-off scatter
+}
+
+export interface ReprView {
+  /** Metric keys in display order, with labels. */
+  columns: { key: string; label: string; higherIsBetter: boolean }[];
+  rows: ReprRow[];
+  /** The key used as "transfer" on the scatter, when one exists. */
+  transferKey: string | null;
+}
+
+export interface DeltaPoint {
+  head: string;
+  margin: number;
+  series: string; // 'target (head)' | 'other (head)' | 'target (softmax-ce)' | ...
+  delta: number;
+}
+
+export interface DeltaHead {
+  id: string;
+  title: string;
+  formula: string;
+  outputLayer: string;
+  params: Record<string, number>;
+  marginRange: [number, number];
+}
+
+export interface DeltaView {
+  numClasses: number;
+  /** The head whose δ is dashed in every facet for comparison (the baseline), when it could be computed. */
+  reference: string | null;
+  heads: DeltaHead[];
+  points: DeltaPoint[];
+  /** Heads in the runs that could not be evaluated, with why (unknown id, engine not built, …). */
+  skipped: { head: string; reason: string }[];
+  /** Set when the whole section could not be computed. */
+  unavailable?: string;
+}
+
+export interface TrialRow {
+  number: number;
+  expr: string;
+  state: string;
+  rejectReason: string | null;
+  rung: number | null;
+  seed: number | null;
+  valAcc: number | null; // at the trial's highest rung
+  speed: number | null;
+  metrics: Record<string, unknown> | null;
+}
+
+export interface SearchCurvePoint {
+  rung: number;
+  number: number; // trial number
+  valAcc: number;
+  best: number; // best val acc so far at this rung
+}
+
+export interface ParetoPoint {
+  number: number;
+  expr: string;
+  valAcc: number;
+  speed: number;
+  front: boolean;
+}
+
+export interface StudyView {
+  name: string;
+  space: string;
+  config: string;
+  createdAt: string;
+  states: Record<string, number>;
+  trials: TrialRow[];
+  searchCurve: SearchCurvePoint[];
+  rejections: { reason: string; count: number }[];
+  paretoRung: number | null;
+  pareto: ParetoPoint[];
+  confirmGrids: string[];
+  confirmation: AccuracyRow[];
+}
+
+export interface ReportData {
+  meta: ReportMeta;
+  runs: RunRow[];
+  curves: CurvePoint[];
+  accuracy: AccuracyRow[];
+  repr: ReprView;
+  deltas: DeltaView;
+  studies: StudyView[];
+  /** Head ids in display order (baseline first); charts colour heads consistently with it. */
+  headOrder: string[];
+}

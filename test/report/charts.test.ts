@@ -1,0 +1,210 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as vl from 'vega-lite';
+import * as vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+import {
+  accuracyTransferSpec,
+  deltaShapeSpec,
+  finalAccuracySpec,
+  headScale,
+  learningCurvesSpec,
+  paretoSpec,
+  rejectionsSpec,
+  searchCurveSpec,
+} from '../../src/report/charts.js';
+import type { AccuracyRow, CurvePoint, DeltaView, ReprView } from '../../src/report/types.js';
+
+/** Compiles with vega-lite (failing on any warning), renders headlessly with vega, returns the SVG. */
+async function render(spec: TopLevelSpec): Promise<string> {
+  const warnings: string[] = [];
+  const logger = {
+    level() {
+      return this;
+    },
+    warn(...a: unknown[]) {
+      warnings.push(a.map(String).join(' '));
+      return this;
+    },
+    error(...a: unknown[]) {
+      warnings.push(`error: ${a.map(String).join(' ')}`);
+      return this;
+    },
+    info() {
+      return this;
+    },
+    debug() {
+      return this;
+    },
+  } as unknown as vl.LoggerInterface;
+  const compiled = vl.compile(spec, { logger });
+  assert.deepEqual(warnings, [], 'vega-lite warnings');
+  const view = new vega.View(vega.parse(compiled.spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  const m = /width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"/.exec(svg);
+  assert.ok(m && Number(m[1]) > 100 && Number(m[2]) > 50, `svg size ${m?.[0]}`);
+  return svg;
+}
+
+/** Number of marks vega drew for a mark type (one <path> per line, one element per point). */
+function countItems(svg: string, markClass: string): number {
+  const re = new RegExp(`<g class="mark-${markClass} role-mark[^"]*"[^>]*>(.*?)</g>`, 'g');
+  let n = 0;
+  for (const g of svg.matchAll(re)) n += (g[1].match(/<path|<line|<rect/g) ?? []).length;
+  return n;
+}
+
+const heads = ['softmax-ce', 'linear-mse', 'oland-exp'];
+const scale = headScale(heads);
+const panels = [
+  { dataset: 'mnist', model: 'keras-mlp' },
+  { dataset: 'fashion-mnist', model: 'keras-mlp' },
+];
+
+function curves(epochs: number): CurvePoint[] {
+  const out: CurvePoint[] = [];
+  for (const p of panels)
+    heads.forEach((head, h) => {
+      for (let e = 1; e <= epochs; e++) {
+        const mean = 0.9 + 0.01 * e - 0.005 * h;
+        out.push({
+          ...p,
+          panel: `${p.dataset} · ${p.model}`,
+          head,
+          epoch: e,
+          n: 3,
+          mean,
+          sd: 0.002,
+          lo: mean - 0.003,
+          hi: mean + 0.003,
+        });
+      }
+    });
+  return out;
+}
+
+function accRows(): AccuracyRow[] {
+  return panels.flatMap((p) =>
+    heads.map((head, h) => ({
+      ...p,
+      panel: `${p.dataset} · ${p.model}`,
+      head,
+      metric: 'test' as const,
+      n: 3,
+      mean: 0.95 - h * 0.01,
+      sd: 0.003,
+      lo: 0.945 - h * 0.01,
+      hi: 0.955 - h * 0.01,
+      values: [0.947 - h * 0.01, 0.95 - h * 0.01, 0.953 - h * 0.01],
+      seeds: [1, 2, 3],
+      diverged: 0,
+      valMean: 0.95,
+      ece: 0.01,
+      secondsPerEpoch: 2,
+      delta: h === 0 ? null : -h * 0.01,
+      pRaw: h === 0 ? null : 0.01,
+      pHolm: h === 0 ? null : 0.02,
+      verdict: h === 0 ? ('baseline' as const) : ('worse' as const),
+    })),
+  );
+}
+
+test('learning curves: one line per head and panel, bands where n ≥ 2', async () => {
+  const svg = await render(learningCurvesSpec(curves(4), scale));
+  assert.equal(countItems(svg, 'line'), panels.length * heads.length);
+  assert.equal(countItems(svg, 'area'), panels.length * heads.length);
+});
+
+test('learning curves: single-seed points draw no band', async () => {
+  const pts = curves(3).map((p) => ({ ...p, n: 1, lo: p.mean, hi: p.mean }));
+  const svg = await render(learningCurvesSpec(pts, scale));
+  assert.equal(countItems(svg, 'area'), 0);
+  assert.equal(countItems(svg, 'line'), panels.length * heads.length);
+});
+
+test('final accuracy: a CI rule and a mean dot per head, a tick per seed', async () => {
+  const svg = await render(finalAccuracySpec(accRows(), scale));
+  assert.equal(countItems(svg, 'rule'), panels.length * heads.length);
+  assert.equal(countItems(svg, 'rect'), panels.length * heads.length * 3); // ticks are rects
+  assert.equal((svg.match(/mark-symbol role-mark/g) ?? []).length, panels.length);
+});
+
+test('δ shapes: target, other and the dashed reference per head', async () => {
+  const ms = [-2, -1, 0, 1, 2];
+  const view: DeltaView = {
+    numClasses: 10,
+    reference: 'softmax-ce',
+    heads: heads.map((id) => ({
+      id,
+      title: id,
+      formula: 'f',
+      outputLayer: 'linear',
+      params: {},
+      marginRange: [-2, 2],
+    })),
+    points: heads.flatMap((head) =>
+      ms.flatMap((margin) => [
+        { head, margin, series: 'target', delta: Math.exp(margin) - 1 },
+        { head, margin, series: 'other class', delta: 0.1 },
+        ...(head === 'softmax-ce'
+          ? []
+          : [
+              { head, margin, series: 'softmax-ce target', delta: -0.5 },
+              { head, margin, series: 'softmax-ce other', delta: 0.05 },
+            ]),
+      ]),
+    ),
+    skipped: [],
+  };
+  const svg = await render(deltaShapeSpec(view));
+  assert.equal(countItems(svg, 'line'), 2 + 4 * (heads.length - 1));
+});
+
+test('accuracy–transfer scatter needs a transfer key', async () => {
+  const repr: ReprView = {
+    columns: [{ key: 'mapAtR', label: 'MAP@R', higherIsBetter: true }],
+    transferKey: 'mapAtR',
+    rows: heads.map((head, h) => ({
+      dataset: 'mnist',
+      model: 'keras-mlp',
+      panel: 'mnist · keras-mlp',
+      head,
+      n: 3,
+      metrics: {
+        mapAtR: {
+          key: 'mapAtR',
+          n: 3,
+          mean: 0.5 + 0.05 * h,
+          sd: 0.01,
+          lo: 0.49 + 0.05 * h,
+          hi: 0.51 + 0.05 * h,
+        },
+      },
+      accuracy: { n: 3, mean: 0.95 - 0.01 * h, sd: 0.003, lo: 0.945 - 0.01 * h, hi: 0.955 - 0.01 * h },
+    })),
+  };
+  const spec = accuracyTransferSpec(repr, scale);
+  assert.ok(spec);
+  const svg = await render(spec);
+  assert.equal(countItems(svg, 'rule'), 2 * heads.length);
+  assert.equal(accuracyTransferSpec({ ...repr, transferKey: null }, scale), null);
+});
+
+test('study charts: search curve, rejections and Pareto front render', async () => {
+  const pts = [0.5, 0.7, 0.6, 0.8].map((valAcc, i) => ({ rung: 0, number: i, valAcc, best: 0 }));
+  let best = 0;
+  for (const p of pts) p.best = best = Math.max(best, p.valAcc);
+  assert.equal(countItems(await render(searchCurveSpec(pts)), 'line'), 1);
+  const rej = [
+    { reason: 'non-finite δ', count: 5 },
+    { reason: 'duplicate hash', count: 2 },
+  ];
+  assert.equal(countItems(await render(rejectionsSpec(rej)), 'rect'), 2);
+  const pareto = [
+    { number: 0, expr: 'a', valAcc: 0.9, speed: 0.5, front: true },
+    { number: 1, expr: 'b', valAcc: 0.8, speed: 0.7, front: true },
+    { number: 2, expr: 'c', valAcc: 0.7, speed: 0.6, front: false },
+  ];
+  assert.equal(countItems(await render(paretoSpec(pareto, 0)), 'line'), 1);
+});
