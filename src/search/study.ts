@@ -1,0 +1,96 @@
+import { SPACE_NAMES, type Objective, type SpaceName } from './types.js';
+import { DEFAULT_EVOLUTION, type EvolutionOptions } from './samplers/evolution.js';
+
+/** One fidelity of the ladder: what a trial trains at that rung. */
+export interface Rung {
+  model: string;
+  dataset: string;
+  epochs: number;
+  /** Training examples (after the validation split); undefined = the full training set. */
+  trainLimit?: number;
+}
+
+export type SamplerName = 'random' | 'evolution' | 'cmaes';
+
+/** Everything that defines a study; stored as `studies.config` and read back (not re-derived from flags) on --resume. */
+export interface StudyConfig {
+  space: SpaceName;
+  sampler: SamplerName;
+  seed: number;
+  /** Training seed of every trial at every rung (common random numbers: differences come from the head). */
+  trainSeed: number;
+  ladder: Rung[];
+  /** Successive-halving reduction factor. */
+  eta: number;
+  objectives: Objective[];
+  valFraction: number;
+  evolution: EvolutionOptions;
+  /** CMA-ES population size; undefined = Hansen's default for the dimension (TaylorGLO used 20). */
+  cmaesLambda?: number;
+}
+
+export const OBJECTIVES: readonly Objective[] = ['acc', 'speed'];
+
+/**
+ * The default ladder. Rung 0 is the cheap screen that every surviving candidate gets; rungs 1 and 2 only see the
+ * best 1/η and 1/η² of it.
+ */
+export function defaultLadder(trainLimit = 10000, dataset = 'mnist'): Rung[] {
+  return [
+    { model: 'keras-mlp', dataset, epochs: 2, trainLimit },
+    { model: 'keras-mlp', dataset, epochs: 3 },
+    { model: 'keras-cnn', dataset, epochs: 5 },
+  ];
+}
+
+/**
+ * `--ladder "keras-mlp:2000:1,keras-mlp:5000:2"`: comma-separated rungs `model:trainLimit:epochs[:dataset]`,
+ * trainLimit `full` for the whole training set. Throws an Error with one line on bad input.
+ */
+export function parseLadder(text: string, defaultDataset = 'mnist'): Rung[] {
+  const rungs = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((spec) => {
+      const [model, limit, epochs, dataset] = spec.split(':');
+      const e = Number(epochs);
+      const l = limit === 'full' ? undefined : Number(limit);
+      if (!model || !Number.isInteger(e) || e < 1 || (l !== undefined && (!Number.isInteger(l) || l < 1)))
+        throw new Error(
+          `bad rung '${spec}': expected model:trainLimit|full:epochs[:dataset], e.g. keras-mlp:10000:2`,
+        );
+      const rung: Rung = { model, dataset: dataset || defaultDataset, epochs: e };
+      if (l !== undefined) rung.trainLimit = l;
+      return rung;
+    });
+  if (rungs.length === 0) throw new Error('the ladder needs at least one rung');
+  return rungs;
+}
+
+export function formatLadder(ladder: Rung[]): string {
+  return ladder.map((r) => `${r.model}:${r.trainLimit ?? 'full'}:${r.epochs}:${r.dataset}`).join(',');
+}
+
+export function defaultSampler(space: SpaceName): SamplerName {
+  return space === 'taylor' || space === 'poly' ? 'cmaes' : 'evolution';
+}
+
+export function makeStudyConfig(
+  opts: Partial<StudyConfig> & { space: SpaceName; trainLimit?: number; dataset?: string },
+): StudyConfig {
+  if (!SPACE_NAMES.includes(opts.space)) throw new Error(`unknown space '${opts.space}'`);
+  const seed = opts.seed ?? 0;
+  return {
+    space: opts.space,
+    sampler: opts.sampler ?? defaultSampler(opts.space),
+    seed,
+    trainSeed: opts.trainSeed ?? seed,
+    ladder: opts.ladder ?? defaultLadder(opts.trainLimit, opts.dataset),
+    eta: opts.eta ?? 3,
+    objectives: opts.objectives ?? ['acc'],
+    valFraction: opts.valFraction ?? 0.1,
+    evolution: opts.evolution ?? DEFAULT_EVOLUTION,
+    ...(opts.cmaesLambda !== undefined ? { cmaesLambda: opts.cmaesLambda } : {}),
+  };
+}

@@ -1,0 +1,177 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runSearch, SimulatedCrash, StudyError, type SearchSummary } from '../../src/search/driver.js';
+import { makeStudyConfig, type StudyConfig } from '../../src/search/study.js';
+import { InlineExecutor, MemoryStore, toyFilter, toySpace } from './helpers.js';
+
+const LADDER = [
+  { model: 'm', dataset: 'd', epochs: 1, trainLimit: 10 },
+  { model: 'm', dataset: 'd', epochs: 2, trainLimit: 20 },
+  { model: 'm', dataset: 'd', epochs: 3 },
+];
+
+function config(over: Partial<StudyConfig> = {}): StudyConfig {
+  return makeStudyConfig({
+    space: 'delta',
+    seed: 5,
+    ladder: LADDER,
+    evolution: { population: 6, tournament: 3, lag: 3, crossover: 0.3 },
+    ...over,
+  });
+}
+
+async function search(
+  store: MemoryStore,
+  exec: InlineExecutor,
+  over: Partial<Parameters<typeof runSearch>[0]> = {},
+) {
+  return runSearch({
+    store,
+    study: 's',
+    config: config(),
+    resume: false,
+    maxTrials: 20,
+    space: toySpace(),
+    filter: toyFilter(),
+    executor: exec,
+    ...over,
+  });
+}
+
+const sequence = (store: MemoryStore) =>
+  store.trials
+    .slice()
+    .sort((a, b) => a.number - b.number)
+    .map((t) => `${t.number}:${t.expr}:${t.state}:${t.rung}`);
+
+test('a search runs max-trials evaluable trials, each trial-rung exactly once, with ASHA promotions', async () => {
+  const store = new MemoryStore();
+  const exec = new InlineExecutor(3);
+  const s = await search(store, exec);
+  assert.equal(s.stopReason, 'max-trials');
+  assert.equal(s.trials.length, 20);
+  for (const t of s.trials)
+    assert.ok(['complete', 'pruned', 'failed'].includes(t.state), `${t.number}: ${t.state}`);
+  const keys = exec.runs.map((r) => `${r.number}:${r.rung}`);
+  assert.equal(new Set(keys).size, keys.length, 'no trial-rung ran twice');
+  assert.equal(exec.runs.filter((r) => r.rung === 0).length, 20);
+  const r1 = exec.runs.filter((r) => r.rung === 1).length;
+  const r2 = exec.runs.filter((r) => r.rung === 2).length;
+  assert.ok(r1 >= Math.floor(20 / 3) && r1 < 20, `rung 1 ran ${r1}`);
+  assert.ok(r2 >= Math.floor(r1 / 3) && r2 <= r1, `rung 2 ran ${r2}`);
+  assert.equal(store.rungs.length, exec.runs.length, 'one stored rung per run');
+  // rejections are recorded as trials with a reason, and counted
+  const rejected = store.trials.filter((t) => t.state === 'rejected');
+  assert.equal(
+    rejected.length,
+    Object.values(s.rejections).reduce((a, b) => a + b, 0),
+  );
+  for (const t of rejected) assert.ok(t.rejectReason === 'wrong-sign' || t.rejectReason === 'duplicate');
+  // the best is the most accurate trial at the highest rung reached
+  const top = s.trials.filter((t) => t.metrics?.rungs['2']);
+  const bestAcc = Math.max(...top.map((t) => t.metrics!.rungs['2']!.valAcc!));
+  assert.equal(s.best!.metrics!.rungs['2']!.valAcc, bestAcc);
+});
+
+test('the same seed proposes the same sequence whatever the worker count and timing', async () => {
+  const a = new MemoryStore();
+  await search(a, new InlineExecutor(1));
+  const b = new MemoryStore();
+  await search(b, new InlineExecutor(4, (j) => (j.number * 13) % 7));
+  assert.deepEqual(sequence(a), sequence(b));
+  const c = new MemoryStore();
+  await search(c, new InlineExecutor(2), { config: config({ seed: 6 }) });
+  assert.notDeepEqual(
+    sequence(a).map((x) => x.split(':')[1]),
+    sequence(c).map((x) => x.split(':')[1]),
+  );
+});
+
+test('resume after a crash: trials stuck running are re-run exactly once and nothing is lost or duplicated', async () => {
+  const reference = new MemoryStore();
+  await search(reference, new InlineExecutor(3));
+
+  for (const crashAt of [1, 4, 9, 15]) {
+    const store = new MemoryStore();
+    const first = new InlineExecutor(3);
+    await assert.rejects(
+      search(store, first, { crashWhen: (st) => st.finished >= crashAt && st.running > 0 }),
+      SimulatedCrash,
+    );
+    const stuck = store.trials.filter((t) => t.state === 'running').map((t) => `${t.number}:${t.rung}`);
+    assert.ok(stuck.length > 0, 'the crash left trials running');
+    const second = new InlineExecutor(2);
+    const s = await search(store, second, { resume: true, config: undefined, maxTrials: undefined });
+    // every trial-rung ran exactly once over both sessions
+    const all = [...first.runs, ...second.runs].map((r) => `${r.number}:${r.rung}`);
+    assert.equal(new Set(all).size, all.length, `crash at ${crashAt}: a trial-rung ran twice`);
+    for (const k of stuck) assert.equal(second.runs.filter((r) => `${r.number}:${r.rung}` === k).length, 1);
+    assert.equal(s.trials.length, 20);
+    assert.deepEqual(
+      sequence(store),
+      sequence(reference),
+      `crash at ${crashAt}: the study differs from an uninterrupted one`,
+    );
+    assert.equal(store.rungs.length, all.length);
+  }
+});
+
+test('study names: existing without --resume and --resume of a missing study are usage errors', async () => {
+  const store = new MemoryStore();
+  await search(store, new InlineExecutor(1), { maxTrials: 2 });
+  await assert.rejects(search(store, new InlineExecutor(1)), StudyError);
+  await assert.rejects(search(store, new InlineExecutor(1), { study: 'nope', resume: true }), StudyError);
+  // resuming a finished study does nothing new
+  const exec = new InlineExecutor(1);
+  const s = await search(store, exec, { resume: true, maxTrials: 2 });
+  assert.equal(exec.runs.length, 0);
+  assert.equal(s.trials.length, 2);
+});
+
+test('a budget stops the search and re-queues what was running', async () => {
+  const store = new MemoryStore();
+  const exec = new InlineExecutor(2, () => 30);
+  const s: SearchSummary = await search(store, exec, { maxTrials: undefined, budgetMs: 100 });
+  assert.equal(s.stopReason, 'budget');
+  assert.equal(store.trials.filter((t) => t.state === 'running').length, 0);
+  const queued = store.trials.filter((t) => t.state === 'queued');
+  assert.ok(queued.length > 0, 'the cancelled trials are queued for a resume');
+  const exec2 = new InlineExecutor(2, () => 1);
+  await search(store, exec2, { resume: true, maxTrials: s.trials.length + 2, budgetMs: undefined });
+  assert.equal(store.trials.filter((t) => t.state === 'queued' || t.state === 'running').length, 0);
+  const all = [...exec.runs, ...exec2.runs].map((r) => `${r.number}:${r.rung}`);
+  assert.equal(new Set(all).size, all.length);
+});
+
+test('two objectives keep a Pareto front of non-dominated trials', async () => {
+  const store = new MemoryStore();
+  const s = await search(store, new InlineExecutor(2), { config: config({ objectives: ['acc', 'speed'] }) });
+  assert.ok(s.pareto && s.pareto.length >= 1);
+  const top = Math.max(...s.trials.map((t) => t.rung));
+  const pts = (t: (typeof s.trials)[number]) => {
+    const m = t.metrics!.rungs[String(top)]!;
+    return [m.valAcc!, m.speed!];
+  };
+  const atTop = s.trials.filter((t) => t.metrics?.rungs[String(top)]?.status === 'ok');
+  for (const p of s.pareto) {
+    const [a, b] = pts(p);
+    for (const q of atTop) {
+      const [c, d] = pts(q);
+      assert.ok(
+        !(c! >= a! && d! >= b! && (c! > a! || d! > b!)),
+        `${q.number} dominates front member ${p.number}`,
+      );
+    }
+  }
+  for (const q of atTop)
+    if (!s.pareto.some((p) => p.number === q.number)) {
+      const [c, d] = pts(q);
+      assert.ok(
+        s.pareto.some((p) => {
+          const [a, b] = pts(p);
+          return a! >= c! && b! >= d! && (a! > c! || b! > d!);
+        }),
+        `${q.number} is off the front but nothing dominates it`,
+      );
+    }
+});
