@@ -12,12 +12,22 @@
  *   max(x, x), and nested max/min chains flattened and sorted.
  * - Not applied, because the guards make them false: exp(log x) (= max(x, 1e-12)), log(exp x) (differs below
  *   -27.6 and on overflow), sqrt(square x) (differs for |x| < 1e-6), x / x, x^1, x^0 on non-constants.
- * - Every rewrite keeps the type of the node it replaces, so `z - z` (a vec) stays as it is rather than becoming
- *   the constant 0 (which would break, e.g., sum(z - z)).
+ * - Every rewrite keeps the type of the node it replaces: `z - z` is a vec, so it becomes `0 * t` (the canonical
+ *   zero vec; `0 * py` for a row) rather than the constant 0, which would break, e.g., sum(z - z).
  *
  * The result is value-equal to the input up to floating-point reassociation, and simplify is idempotent.
  */
-import { binary, children, exprEquals, num, unary, withChildren, type BinaryNode, type Expr } from './ast.js';
+import {
+  binary,
+  children,
+  exprEquals,
+  num,
+  unary,
+  v,
+  withChildren,
+  type BinaryNode,
+  type Expr,
+} from './ast.js';
 import { BINARY_FN, EPS, REDUCE_FN, UNARY_FN } from './ops.js';
 import { print } from './print.js';
 import { inferType } from './typecheck.js';
@@ -247,9 +257,12 @@ function canonicalSum(e: Expr): Expr {
   // 0·x and x − x vanish only when x is finite; otherwise keep the 0·x term (it is NaN where x is ±Inf).
   const kept = combined.filter((t) => t.coef !== 0 || (t.factors.length > 0 && !t.factors.every(finiteSafe)));
   const out = buildSum(kept);
-  if (inferType(out) === inferType(e)) return out;
-  // Dropping the zero terms lowered the type (z − z + zy would become a row): keep them as 0·x.
-  return buildSum(combined.filter((t) => t.coef !== 0 || t.factors.length > 0));
+  const type = inferType(e);
+  if (inferType(out) === type) return out;
+  // Cancelling lowered the type (z − z + zy would become a row). Keep the type with one canonical zero term,
+  // 0·t for a vec or 0·py for a row (always finite), so that the result is the same whichever terms cancelled.
+  const zero = type === 'vec' ? v('t') : v('py');
+  return buildSum([...kept, { coef: 0, factors: [zero], key: keyOf(zero) }]);
 }
 
 // ---- max / min chains ---------------------------------------------------------------------------------------
