@@ -12,6 +12,7 @@ export {
 } from './load.js';
 export { splitTrainVal, subsetByClasses, takeRows, makeSplits, type SplitOptions } from './splits.js';
 export { batchIndices, batchCount, type BatchOptions } from './batch-indices.js';
+export { batches, type Batch, type TensorBatchOptions } from './batches.js';
 export { makeSpirals, makeSine } from './sources/toy.js';
 export {
   parseIdx,
