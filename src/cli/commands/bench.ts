@@ -1,0 +1,254 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { intOption, parseArgs, UsageError } from '../args.js';
+
+const HELP = `usage: headroom bench [--quick] [--json] [--threads N] [--device cpu|cuda] [--rounds N] [--memory [--steps N]]
+
+Trains the Keras MLP and CNN on MNIST-shaped random data (batch 128, the Keras optimizers) in headroom and in PyTorch
+(bench/torch_reference.py under /usr/bin/python3), alternating torch, headroom, torch, headroom, … in one run with the
+same threads and OpenBLAS settings, and reports the best of each side. Also times matmul at 1024³ against torch.mm and
+the per-call overhead of a tiny op.
+
+  --quick       2 short rounds (under 90 s)
+  --json        print one JSON line: {"mlp":{"headroom","torch","ratio"},"cnn":{…},"matmul":{…},"op_overhead_us":…}
+  --threads N   intra-op threads for both sides (default: HEADROOM_THREADS, else all cores)
+  --device D    cpu (default) or cuda
+  --rounds N    rounds per side (default 2 with --quick, else 3)
+  --memory      instead: train keras-mlp for --steps steps (default 5000) and report RSS at start and end`;
+
+const OPTIONS = {
+  quick: { type: 'boolean' },
+  json: { type: 'boolean' },
+  threads: { type: 'string' },
+  device: { type: 'string' },
+  rounds: { type: 'string' },
+  memory: { type: 'boolean' },
+  steps: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Side = { mlp?: number; cnn?: number; matmul_gflops?: number; op_overhead_us?: number };
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const PYTHON = '/usr/bin/python3';
+const REFERENCE = join(ROOT, 'bench', 'torch_reference.py');
+
+function log(json: boolean, msg: string): void {
+  if (!json) process.stderr.write(`${msg}\n`);
+}
+
+function hasTorch(): boolean {
+  if (!existsSync(PYTHON)) return false;
+  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Debian's python3-torch is the reference; install it when missing and we may (root). */
+function ensureTorch(json: boolean): string | null {
+  if (hasTorch()) return null;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root)
+    return `PyTorch not found for ${PYTHON}; install it with 'sudo apt-get install python3-torch' to compare.`;
+  log(json, 'bench: installing python3-torch (apt-get) for the PyTorch reference …');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', 'python3-torch'], { stdio: 'ignore', env });
+  if (r.status !== 0 || !hasTorch())
+    return 'apt-get install python3-torch failed; the PyTorch side is skipped.';
+  return null;
+}
+
+interface TorchArgs {
+  threads: number;
+  device: string;
+  warmup: number;
+  mlpSteps: number;
+  cnnSteps: number;
+  matmulReps: number;
+  overheadCalls: number;
+}
+
+function torchRound(a: TorchArgs): Side & { torch_version?: string } {
+  const args = [
+    REFERENCE,
+    `--threads=${a.threads}`,
+    `--device=${a.device}`,
+    `--warmup=${a.warmup}`,
+    `--mlp-steps=${a.mlpSteps}`,
+    `--cnn-steps=${a.cnnSteps}`,
+    `--matmul-reps=${a.matmulReps}`,
+    `--overhead-calls=${a.overheadCalls}`,
+  ];
+  // process.env already carries the thread and OpenBLAS variables headroom's side runs with.
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', env: process.env, maxBuffer: 1 << 20 });
+  if (r.status !== 0) {
+    const why = (r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? `exit ${r.status}`;
+    throw new Error(`bench: the PyTorch reference failed: ${why}`);
+  }
+  const line = r.stdout.trim().split('\n').slice(-1)[0];
+  return JSON.parse(line) as Side & { torch_version?: string };
+}
+
+function best(xs: (number | undefined)[], pick: 'max' | 'min'): number | null {
+  const v = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  if (v.length === 0) return null;
+  return pick === 'max' ? Math.max(...v) : Math.min(...v);
+}
+
+const round3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
+const ratio = (h: number | null, t: number | null): number | null =>
+  h === null || t === null ? null : h / t;
+
+function fmt(x: number | null, digits = 0): string {
+  return x === null
+    ? '—'
+    : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** Thread settings both sides must share; they have to be in the environment before libtorch/OpenBLAS load. */
+function setThreadEnv(threads: number): void {
+  process.env.OMP_NUM_THREADS = String(threads);
+  process.env.OPENBLAS_NUM_THREADS = String(threads);
+  process.env.MKL_NUM_THREADS = String(threads);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs('bench', argv, OPTIONS);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const json = values.json ?? false;
+  const quick = values.quick ?? false;
+  const envThreads = process.env.HEADROOM_THREADS;
+  const threads = intOption('bench', 'threads', values.threads ?? envThreads, availableParallelism(), 1);
+  const device = values.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'cuda')
+    throw new UsageError(`bench: --device must be cpu or cuda, got '${device}'.`);
+  const rounds = intOption('bench', 'rounds', values.rounds, quick ? 2 : 3, 1);
+  const memSteps = intOption('bench', 'steps', values.steps, 5000, 1);
+
+  setThreadEnv(threads);
+  // Loading the engine sets OPENBLAS_CORETYPE when the CPU needs it; the torch child inherits the same value.
+  const engine = await import('../../engine/index.js');
+  const w = await import('../../bench/workloads.js');
+  if (device === 'cuda' && !engine.cuda.isAvailable())
+    throw new UsageError('bench: --device cuda, but this libtorch sees no CUDA device.');
+
+  const plan = {
+    device,
+    threads,
+    batch: 128,
+    warmup: 3,
+    mlpSteps: quick ? 60 : 300,
+    cnnSteps: quick ? 8 : 30,
+    matmulReps: quick ? 5 : 20,
+    overheadCalls: quick ? 20000 : 100000,
+    seed: 0,
+  } as const;
+  const got = w.configure(plan);
+  const coretype = process.env.OPENBLAS_CORETYPE ?? '(auto)';
+
+  if (values.memory) {
+    log(json, `bench --memory: keras-mlp, ${memSteps} steps, batch 128, ${got} threads, ${device}`);
+    const m = w.memoryCheck(plan, memSteps, (i) =>
+      log(json, `  step ${i}: RSS ${(engine.rssBytes() / 2 ** 20).toFixed(1)} MB`),
+    );
+    const flat = Math.abs(m.growthPct) <= 5;
+    if (json) {
+      console.log(JSON.stringify({ memory: { ...m, flat } }));
+    } else {
+      console.log(
+        `RSS: start ${m.rssStartMb.toFixed(1)} MB, after warm-up ${m.rssWarmMb.toFixed(1)} MB, ` +
+          `after ${m.steps} steps ${m.rssEndMb.toFixed(1)} MB (${m.growthPct >= 0 ? '+' : ''}${m.growthPct.toFixed(2)}%, ` +
+          `${flat ? 'flat' : 'NOT flat'} within 5%)`,
+      );
+      console.log(`live tensors: ${m.liveTensorsWarm} after warm-up, ${m.liveTensorsEnd} at the end`);
+      console.log(`throughput: ${fmt(m.examplesPerSecond)} examples/s`);
+    }
+    return 0;
+  }
+
+  const torchProblem = ensureTorch(json);
+  if (torchProblem !== null) log(json, `bench: ${torchProblem}`);
+
+  const t0 = performance.now();
+  const budgetS = quick ? 75 : Infinity; // --quick promises < 90 s; stop adding rounds once most of it is spent
+  const hs: Side[] = [];
+  const ts: Side[] = [];
+  let torchVersion = '';
+  log(
+    json,
+    `bench: ${got} threads, ${device}, OPENBLAS_CORETYPE=${coretype}, up to ${rounds} rounds per side`,
+  );
+  for (let r = 0; r < rounds; r++) {
+    if (r > 0 && (performance.now() - t0) / 1000 > budgetS * (r / (r + 1))) break;
+    if (torchProblem === null) {
+      log(json, `  round ${r + 1}: torch …`);
+      const t = torchRound({ ...plan, threads: got });
+      torchVersion = t.torch_version ?? torchVersion;
+      ts.push(t);
+    }
+    log(json, `  round ${r + 1}: headroom …`);
+    hs.push(w.headroomRound(plan, ['mlp', 'cnn', 'matmul', 'overhead']));
+  }
+
+  const row = (k: keyof Side, pick: 'max' | 'min') => {
+    const h = best(
+      hs.map((s) => s[k]),
+      pick,
+    );
+    const t = best(
+      ts.map((s) => s[k]),
+      pick,
+    );
+    return { headroom: h, torch: t, ratio: ratio(h, t) };
+  };
+  const mlp = row('mlp', 'max');
+  const cnn = row('cnn', 'max');
+  const mm = row('matmul_gflops', 'max');
+  const oh = row('op_overhead_us', 'min');
+  const seconds = (performance.now() - t0) / 1000;
+
+  if (json) {
+    const r3 = (o: { headroom: number | null; torch: number | null; ratio: number | null }) => ({
+      headroom: round3(o.headroom),
+      torch: round3(o.torch),
+      ratio: round3(o.ratio),
+    });
+    console.log(
+      JSON.stringify({
+        mlp: r3(mlp),
+        cnn: r3(cnn),
+        matmul: r3(mm),
+        op_overhead_us: round3(oh.headroom),
+        torch_op_overhead_us: round3(oh.torch),
+        threads: got,
+        device,
+      }),
+    );
+    return 0;
+  }
+  const line = (
+    name: string,
+    unit: string,
+    o: { headroom: number | null; torch: number | null; ratio: number | null },
+    d = 0,
+  ) =>
+    `${name.padEnd(16)}${`${fmt(o.headroom, d)} ${unit}`.padStart(18)}${fmt(o.torch, d).padStart(12)}${fmt(o.ratio, 2).padStart(8)}`;
+  console.log(
+    `headroom bench — ${got} thread${got === 1 ? '' : 's'}, ${device}, OPENBLAS_CORETYPE=${coretype}` +
+      `${torchVersion ? `, torch ${torchVersion}` : ''}; best of ${hs.length} round${hs.length === 1 ? '' : 's'} per side`,
+  );
+  console.log(`${''.padEnd(16)}${'headroom'.padStart(18)}${'torch'.padStart(12)}${'ratio'.padStart(8)}`);
+  console.log(line('keras-mlp', 'ex/s', mlp));
+  console.log(line('keras-cnn', 'ex/s', cnn));
+  console.log(line('matmul 1024³', 'GFLOP/s', mm, 1));
+  console.log(
+    `${'op overhead'.padEnd(16)}${`${fmt(oh.headroom, 2)} µs`.padStart(18)}${fmt(oh.torch, 2).padStart(12)}   (tiny add; torch from Python)`,
+  );
+  console.log(`(${seconds.toFixed(1)} s)`);
+  return 0;
+}
