@@ -73,3 +73,5 @@ export {
 export type { GenOptions, MutateOptions, MutationKind } from './random.js';
 export { KNOWN_EXPRESSIONS, findKnown, knownExpr, spaceType } from './known.js';
 export type { KnownExpression, Space } from './known.js';
+export { compile } from './compile.js';
+export type { CompileInputs, CompiledExpr } from './compile.js';
