@@ -1,5 +1,4 @@
 // ArcFace: an additive angular margin on the target class.
-import { where } from '../engine/index.js';
 import { ceRows, param, requireNonNegative, requirePositive, targetValue } from './common.js';
 import { lossHead } from './builders.js';
 
@@ -15,7 +14,9 @@ export const arcface = lossHead(
     const margined = cos.mul(Math.cos(m)).sub(sin.mul(Math.sin(m)));
     // Official code: once θ + m > π, cos(θ + m) would rise again with θ; use cos θ − m·sin m there, which stays
     // decreasing and continuous at θ = π − m.
-    const target = where(cos.gt(Math.cos(Math.PI - m)), margined, cos.sub(Math.sin(Math.PI - m) * m));
+    const inRange = cos.gt(Math.cos(Math.PI - m)).to(z.dtype);
+    const fallback = cos.sub(Math.sin(Math.PI - m) * m);
+    const target = fallback.add(margined.sub(fallback).mul(inRange));
     const logits = z.add(t.mul(target.sub(targetValue(z, y)).unsqueeze(1)));
     return ceRows(logits.mul(s), y);
   },

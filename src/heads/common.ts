@@ -40,18 +40,26 @@ export function softmaxScores(z: Tensor): Tensor {
   return z.softmax(1);
 }
 
-/** Weight of the order-preserving tie-break in clipNormalise: small enough not to move calibration. */
-export const CLIP_NORMALISE_EPS = 1e-6;
+/**
+ * Weight of the order-preserving tie-break in clipNormalise. It moves no probability by more than 1e-4 (nothing at
+ * 15-bin ECE resolution), yet in float32 it still separates classes whose clipped values tie, e.g. two saturated
+ * sigmoids that both round to 1.
+ */
+export const CLIP_NORMALISE_EPS = 1e-4;
 
 /**
  * Probabilities from a head whose outputs estimate the one-hot target directly (MSE-like heads):
- * p_k ∝ max(μ_k, 0) + ε·softmax(μ)_k. Clipping and normalising is the natural estimate of P(k | x) for a regression on
- * one-hot targets; the ε·softmax(μ) term (ε = 1e-6) keeps every row summing to 1 even when all μ ≤ 0 and keeps the
- * order of μ strictly, so argmax p = argmax μ.
+ * p_k ∝ max(μ_k, 0) + ε·S·softmax(key)_k,  S = Σ_j max(μ_j, 0) (S := 1 when every μ ≤ 0),  key = z by default μ.
+ * Clipping and normalising is the natural estimate of P(k | x) for a regression on one-hot targets. The ε term keeps
+ * every row summing to 1 even when all μ ≤ 0 (p = softmax(key) then) and keeps the order of key strictly, so
+ * argmax p = argmax key; scaling it by S makes p independent of the scale of μ.
  */
-export function clipNormalise(mu: Tensor): Tensor {
+export function clipNormalise(mu: Tensor, key: Tensor = mu): Tensor {
   return scope(() => {
-    const num = mu.clamp(0).add(mu.softmax(1).mul(CLIP_NORMALISE_EPS));
+    const clipped = mu.clamp(0);
+    const total = clipped.sum(1, true);
+    const mass = total.add(total.le(0).to(total.dtype)); // S, or 1 when S = 0
+    const num = clipped.add(key.softmax(1).mul(mass).mul(CLIP_NORMALISE_EPS));
     return num.div(num.sum(1, true));
   });
 }

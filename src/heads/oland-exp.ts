@@ -30,7 +30,7 @@ export const olandExp = deltaRuleHead(
       const beta = param(p, 'beta');
       if (beta === 0) return softmaxScores(z);
       const m = z.amax(1, true).clamp(0);
-      return clipNormalise(z.sub(m).exp().mul(alpha).add(m.neg().exp().mul(beta)));
+      return clipNormalise(z.sub(m).exp().mul(alpha).add(m.neg().exp().mul(beta)), z);
     },
   },
 );

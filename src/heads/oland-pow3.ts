@@ -15,6 +15,6 @@ export const olandPow3 = deltaRuleHead(
     defaults: { alpha: 0.001, beta: 0 },
     validate: (p) => requirePositive(p, 'alpha'),
     // At the fixed point α z³ + β = E[t | x]: clip-normalise that mean (monotone in z, so argmax = argmax z).
-    scores: (z, p) => clipNormalise(z.pow(3).mul(param(p, 'alpha')).add(param(p, 'beta'))),
+    scores: (z, p) => clipNormalise(z.pow(3).mul(param(p, 'alpha')).add(param(p, 'beta')), z),
   },
 );

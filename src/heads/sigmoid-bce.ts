@@ -1,5 +1,5 @@
 // One independent sigmoid per class (one-vs-rest), optionally with Kornblith et al.'s −log C logit shift.
-import { param } from './common.js';
+import { clipNormalise, param } from './common.js';
 import { lossHead } from './builders.js';
 import type { Tensor } from '../engine/index.js';
 import type { HeadParams } from './types.js';
@@ -30,10 +30,8 @@ export const sigmoidBce = lossHead(
       if (p.shiftLogC !== 0 && p.shiftLogC !== 1)
         throw new Error(`parameter 'shiftLogC' must be 0 or 1, got ${p.shiftLogC}.`);
     },
-    // The per-class sigmoids, normalised to sum to 1 (σ is monotone, so argmax = argmax z).
-    scores: (z, p) => {
-      const s = shifted(z, p).sigmoid();
-      return s.div(s.sum(1, true));
-    },
+    // The per-class sigmoids, normalised; σ ≥ 0, so clipNormalise only adds its tie-break, which keeps argmax = argmax z
+    // when several σ round to 1.
+    scores: (z, p) => clipNormalise(shifted(z, p).sigmoid(), z),
   },
 );
