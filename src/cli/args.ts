@@ -25,15 +25,26 @@ export function parseArgs<O extends OptionSpec>(
   options: O,
 ): { values: ParsedValues<O>; positionals: string[] } {
   try {
-    const { values, positionals } = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true });
-    return { values: values as ParsedValues<O>, positionals };
+    const { values, positionals } = nodeParseArgs({
+      args: argv,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as unknown as ParsedValues<O>, positionals };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new UsageError(`${command}: ${msg}. See 'headroom ${command} --help'.`);
   }
 }
 
-export function intOption(command: string, name: string, raw: string | undefined, fallback: number, min = 0): number {
+export function intOption(
+  command: string,
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min = 0,
+): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min)
@@ -41,7 +52,12 @@ export function intOption(command: string, name: string, raw: string | undefined
   return v;
 }
 
-export function numberOption(command: string, name: string, raw: string | undefined, fallback: number): number {
+export function numberOption(
+  command: string,
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (!Number.isFinite(v)) throw new UsageError(`${command}: --${name} must be a number, got '${raw}'.`);

@@ -22,7 +22,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return command === undefined ? 2 : 0;
   }
-  if (!(command in COMMANDS)) throw new UsageError(`unknown command '${command}'. Run 'headroom --help' for the list.`);
+  if (!(command in COMMANDS))
+    throw new UsageError(`unknown command '${command}'. Run 'headroom --help' for the list.`);
   const mod = (await import(`./commands/${command}.js`)) as { run(argv: string[]): Promise<number> };
   return mod.run(rest);
 }

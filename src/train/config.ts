@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+
+export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adadelta';
+
+export interface OptimizerConfig {
+  kind: OptimizerKind;
+  lr: number;
+  [hyper: string]: number | string | boolean;
+}
+
+export interface RunConfig {
+  dataset: string;
+  model: string;
+  head: string;
+  headParams?: Record<string, number>;
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  trainLimit?: number;
+  valFraction: number;
+  device: 'cpu' | 'cuda';
+  threads?: number;
+  /** Test accuracy is a final/confirmation number: computed only when asked. */
+  evalTest: boolean;
+  repr?: boolean;
+  /** Restricts training to these classes (relabelled 0..k−1): the transfer-to-unseen-classes experiment. */
+  classes?: number[];
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  valAcc: number;
+  testAcc?: number;
+  seconds: number;
+}
+
+export type RunStatus = 'ok' | 'diverged' | 'failed';
+
+export interface RunResult {
+  config: RunConfig;
+  status: RunStatus;
+  divergedEpoch?: number;
+  error?: string;
+  epochs: EpochRecord[];
+  final: {
+    valAcc: number;
+    testAcc?: number;
+    ece?: number;
+    secondsPerEpoch: number;
+    repr?: Record<string, number>;
+  };
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = canonical(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Identity of a run for resume and dedupe. Threads are left out on purpose: they change speed, not the
+ * experiment, so a grid resumed with another --threads still skips its finished runs.
+ */
+export function runKey(cfg: RunConfig): string {
+  const { threads: _threads, ...rest } = cfg;
+  return createHash('sha1')
+    .update(JSON.stringify(canonical(rest)))
+    .digest('hex')
+    .slice(0, 16);
+}
