@@ -12,3 +12,12 @@ export {
 } from './probe.js';
 export { mapAtR, precisionAt1, retrievalMetrics, type RetrievalResult } from './retrieval.js';
 export { symmetricEigen } from './linalg.js';
+export {
+  knnAccuracyEngine,
+  knnPredictEngine,
+  linearCKAEngine,
+  linearProbeEngine,
+  retrievalMetricsEngine,
+  trainSoftmaxRegressionEngine,
+  type EngineOptions,
+} from './engine.js';
