@@ -6,8 +6,9 @@ export const focal = lossHead(
   'focal',
   ({ z, y, params }) => {
     const logPy = targetValue(z.logSoftmax(1), y);
-    // The clamp only removes rounding below 0, where a fractional γ would give NaN.
-    const weight = logPy.exp().neg().add(1).clamp(0).pow(param(params, 'gamma'));
+    // The floor keeps (1 − p_y)^γ differentiable when p_y rounds to 1: for γ < 1 the derivative of x^γ at x = 0 is
+    // infinite, and ∞·0 would turn the whole gradient into NaN. It changes the loss by < 1e-30^γ·|log p_y|.
+    const weight = logPy.exp().neg().add(1).clamp(1e-30).pow(param(params, 'gamma'));
     return weight.mul(logPy).neg();
   },
   {

@@ -132,3 +132,14 @@ for (const id of ['softmax-ce', 'linear-mse', 'cosine-softmax', 'am-softmax', 'a
     layer.dispose();
   });
 }
+
+test('focal with γ < 1 keeps a finite gradient when p_y rounds to 1 (float32)', () => {
+  const head = getHead('focal', { gamma: 0.5 });
+  const g = scope(() => {
+    const z = tensor(Float32Array.from([60, 0, -5, 1, 2, 3]), [2, 3], { requiresGrad: true });
+    head.objective({ z, y: i64([0, 2]), step: 0, numClasses: 3 }).backward();
+    return [...(z.grad?.toFloat32Array() ?? [])];
+  });
+  assert.equal(g.length, 6);
+  assert.ok(g.every(Number.isFinite), `gradient ${g}`);
+});
