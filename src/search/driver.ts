@@ -504,6 +504,9 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
           if (!job) break;
           dispatch(job);
         }
+        // Look ahead: filter the next candidates while the workers train, so that a free worker finds one waiting.
+        if ((last === null || last === 'queued') && queue.filter((j) => j.rung === 0).length < executor.size)
+          last = proposeOne() === 'queued' ? 'yield' : last;
       }
       emit();
       if (running.size === 0 && (stopping || queue.length === 0)) {

@@ -1,3 +1,4 @@
+import type { Store } from '../store/index.js';
 import type { RejectReason, RungMetrics, TrialMetrics, TrialState } from './trial.js';
 
 /** A trial as the driver reads it back. */
@@ -55,4 +56,35 @@ export interface SearchStore {
   addRung(row: RungRow): void;
   transaction<T>(fn: () => T): T;
   close(): void;
+}
+
+/** The SQLite store (src/store) seen through the search's interface. */
+export function searchStoreOf(store: Store): SearchStore {
+  return {
+    getStudy: (name) => store.getStudy(name),
+    createStudy: (name, space, config) => store.createStudy(name, space, config),
+    updateStudyConfig: (id, config) => store.updateStudyConfig(id, config),
+    listTrials: (studyId) =>
+      store.listTrials<TrialMetrics, number[], RejectReason>(studyId).map((t) => ({
+        id: t.id,
+        number: t.number,
+        expr: t.expr,
+        params: t.params,
+        hash: t.hash,
+        state: t.state,
+        rejectReason: t.rejectReason,
+        rung: t.rung,
+        metrics: t.metrics,
+        seed: t.seed,
+      })),
+    listRungs: (studyId) =>
+      store
+        .listRungs<RungMetrics>(studyId)
+        .map((r) => ({ trialId: r.trialId, rung: r.rung, metrics: r.metrics })),
+    addTrial: (studyId, t) => store.addTrial(studyId, { ...t, rung: 0 }),
+    setTrialState: (id, state, rung, metrics) => store.setTrialState(id, state, rung, metrics),
+    addRung: (row) => store.addRung(row),
+    transaction: (fn) => store.transaction(fn),
+    close: () => store.close(),
+  };
 }

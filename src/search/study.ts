@@ -94,3 +94,17 @@ export function makeStudyConfig(
     ...(opts.cmaesLambda !== undefined ? { cmaesLambda: opts.cmaesLambda } : {}),
   };
 }
+
+/** `90s`, `30m`, `2h`, `1h30m` (a bare number is minutes) → milliseconds; null when unreadable. */
+export function parseBudget(text: string): number | null {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 60_000;
+  const re = /(\d+(?:\.\d+)?)\s*(h|m|s)/gy;
+  let total = 0;
+  let matched = 0;
+  for (const m of t.matchAll(re)) {
+    total += Number(m[1]) * { h: 3600_000, m: 60_000, s: 1000 }[m[2] as 'h' | 'm' | 's'];
+    matched += m[0].length;
+  }
+  return matched === t.length && matched > 0 && total > 0 ? total : null;
+}

@@ -1,4 +1,9 @@
 import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/index.js';
+import { searchStoreOf, type SearchStore } from '../../src/search/persist.js';
 import assert from 'node:assert/strict';
 import { runSearch, SimulatedCrash, StudyError, type SearchSummary } from '../../src/search/driver.js';
 import { makeStudyConfig, type StudyConfig } from '../../src/search/study.js';
@@ -21,7 +26,7 @@ function config(over: Partial<StudyConfig> = {}): StudyConfig {
 }
 
 async function search(
-  store: MemoryStore,
+  store: SearchStore,
   exec: InlineExecutor,
   over: Partial<Parameters<typeof runSearch>[0]> = {},
 ) {
@@ -100,19 +105,24 @@ test('resume after a crash: trials stuck running are re-run exactly once and not
     );
     const stuck = store.trials.filter((t) => t.state === 'running').map((t) => `${t.number}:${t.rung}`);
     assert.ok(stuck.length > 0, 'the crash left trials running');
+    const key = (trialId: number, rung: number) =>
+      `${store.trials.find((t) => t.id === trialId)!.number}:${rung}`;
+    // What the first session got into the database; work it finished but never recorded is lost, as in a real crash.
+    const recorded = store.rungs.map((r) => key(r.trialId, r.rung));
     const second = new InlineExecutor(2);
     const s = await search(store, second, { resume: true, config: undefined, maxTrials: undefined });
-    // every trial-rung ran exactly once over both sessions
-    const all = [...first.runs, ...second.runs].map((r) => `${r.number}:${r.rung}`);
-    assert.equal(new Set(all).size, all.length, `crash at ${crashAt}: a trial-rung ran twice`);
-    for (const k of stuck) assert.equal(second.runs.filter((r) => `${r.number}:${r.rung}` === k).length, 1);
+    const rerun = second.runs.map((r) => `${r.number}:${r.rung}`);
+    const all = [...recorded, ...rerun];
+    assert.equal(new Set(all).size, all.length, `crash at ${crashAt}: a trial-rung was recorded twice`);
+    for (const k of stuck)
+      assert.equal(rerun.filter((r) => r === k).length, 1, `${k} was stuck and must re-run once`);
     assert.equal(s.trials.length, 20);
     assert.deepEqual(
       sequence(store),
       sequence(reference),
       `crash at ${crashAt}: the study differs from an uninterrupted one`,
     );
-    assert.equal(store.rungs.length, all.length);
+    assert.deepEqual(store.rungs.map((r) => key(r.trialId, r.rung)).sort(), [...all].sort());
   }
 });
 
@@ -174,4 +184,38 @@ test('two objectives keep a Pareto front of non-dominated trials', async () => {
         `${q.number} is off the front but nothing dominates it`,
       );
     }
+});
+
+test('the SQLite store: crash, reopen, resume — every trial-rung recorded once, same study as uninterrupted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-search-'));
+  try {
+    const reference = new MemoryStore();
+    await search(reference, new InlineExecutor(3));
+    const path = join(dir, 's.db');
+    const db1 = searchStoreOf(openStore(path));
+    await assert.rejects(
+      search(db1, new InlineExecutor(3), { crashWhen: (st) => st.finished >= 6 && st.running > 0 }),
+      SimulatedCrash,
+    );
+    db1.close();
+    const raw = openStore(path);
+    const study = raw.getStudy('s')!;
+    const stuck = raw.listTrials(study.id, { state: 'running' });
+    assert.ok(stuck.length > 0);
+    const before = raw.listRungs(study.id).length;
+    const db2 = searchStoreOf(raw);
+    const second = new InlineExecutor(2);
+    const s = await search(db2, second, { resume: true, config: undefined, maxTrials: undefined });
+    assert.equal(s.trials.length, 20);
+    assert.equal(
+      raw.listRungs(study.id).length,
+      before + second.runs.length,
+      'each re-run adds exactly one rung row',
+    );
+    const seq = raw.listTrials(study.id).map((t) => `${t.number}:${t.expr}:${t.state}:${t.rung}`);
+    assert.deepEqual(seq, sequence(reference));
+    raw.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,0 +1,67 @@
+import {
+  crossover as crossoverExpr,
+  ExprError,
+  mutate as mutateExpr,
+  parse,
+  print,
+  randomExpr,
+  simplify,
+  type Expr,
+  type GenOptions,
+  type VarName,
+} from '../../expr/index.js';
+import type { Rng } from '../rng.js';
+import { CandidateError, type Candidate } from '../types.js';
+
+/** Generation limits shared by the structural spaces: small trees, as in GLO / AutoLoss-Zero's early generations. */
+export const GEN: GenOptions = { maxDepth: 5, maxSize: 14 };
+
+/** Parses and canonicalises (simplify, then print) an expression of the given type; CandidateError on failure. */
+export function canonicalExpr(text: string, type: 'vec' | 'row'): { expr: Expr; text: string } {
+  let e: Expr;
+  try {
+    e = parse(text, type);
+  } catch (err) {
+    if (err instanceof ExprError) throw new CandidateError(err.message);
+    throw err;
+  }
+  const s = simplify(e);
+  return { expr: s, text: print(s) };
+}
+
+/**
+ * Structural operators over one typed expression, with canonical printing. Every result is simplified, so that
+ * the evolution's population and the duplicate filter see canonical forms.
+ */
+export class ExprOps {
+  constructor(
+    readonly type: 'vec' | 'row',
+    readonly gen: GenOptions,
+  ) {}
+
+  private out(e: Expr): string {
+    return print(simplify(e));
+  }
+
+  sample(rng: Rng): string {
+    return this.out(randomExpr(rng, this.type, this.gen));
+  }
+
+  mutate(text: string, rng: Rng): string {
+    const e = canonicalExpr(text, this.type).expr;
+    return this.out(mutateExpr(e, rng, this.gen).expr);
+  }
+
+  crossover(a: string, b: string, rng: Rng): string {
+    return this.out(
+      crossoverExpr(canonicalExpr(a, this.type).expr, canonicalExpr(b, this.type).expr, rng, this.gen),
+    );
+  }
+}
+
+/** Variables an output activation may read: a(z) must not see the label. */
+export const ACTIVATION_VARS: readonly VarName[] = ['z', 'p', 'C'];
+
+export function plain(text: string): Candidate {
+  return { expr: text };
+}

@@ -1,0 +1,30 @@
+import { binary, num, reduce, unary, v, type Expr } from '../../expr/index.js';
+import type { Space } from '../types.js';
+import { add, c, mul, parametricSpace, roundTo, sub } from './continuous.js';
+
+/**
+ * PolyLoss (Leng et al., ICLR 2022): cross-entropy's Taylor series in (1 − p_y) with its first k coefficients
+ * perturbed, L = CE + Σ_{j=1..k} ε_j (1 − p_y)^j. ε = 0 is softmax-ce; Poly-1 (k = 1, ε_1 = 1) is in the catalogue.
+ */
+export const POLY_K = 4;
+
+export function polyExpr(eps: readonly number[]): Expr {
+  const ce = sub(reduce('logsumexp', v('z')), v('zy'));
+  const q = sub(c(1), v('py'));
+  const pow = (j: number): Expr =>
+    j === 1 ? q : j === 2 ? unary('square', q) : j === 3 ? unary('cube', q) : binary('pow', q, num(j));
+  return eps.reduce<Expr>((acc, e, i) => add(acc, mul(c(e), pow(i + 1))), ce);
+}
+
+export function polySpace(k = POLY_K): Space {
+  return parametricSpace({
+    name: 'poly',
+    title: `PolyLoss: CE + Σ_{j≤${k}} ε_j (1 − p_y)^j, CMA-ES over ε`,
+    dim: k,
+    mean0: new Array<number>(k).fill(0),
+    sigma0: 1,
+    build: polyExpr,
+    describe: (eps) =>
+      `PolyLoss ε = [${eps.map((x) => roundTo(x)).join(', ')}]: L = CE + ${eps.map((_, j) => `ε${j + 1}(1 − p_y)^${j + 1}`).join(' + ')}`,
+  });
+}
