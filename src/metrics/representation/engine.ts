@@ -9,7 +9,7 @@
 import { type Device, type Tensor, noGrad, scope, tensor, zeros } from '../../engine/index.js';
 import { type Labels, type Matrix, checkLabels } from '../matrix.js';
 import { centreColumns } from './cka.js';
-import { KNN_DEFAULTS, type KnnOptions, checkKnn, hitRate, vote } from './knn.js';
+import { type KnnOptions, checkKnn, hitRate, vote } from './knn.js';
 import {
   ADAM,
   type LinearProbeOptions,
