@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { intOption, listOption, numberOption, parseArgs, UsageError } from '../args.js';
 import { ProgressBar } from '../progress.js';
 import { runCompare, validateGrid, type CompareOutput } from '../../compare/index.js';
-import { formatTable } from '../../compare/table.js';
+import { formatTable, markdownTable } from '../../compare/table.js';
 import type { GridSpec } from '../../compare/grid.js';
 import type { OptimizerConfig } from '../../train/config.js';
 
@@ -34,6 +34,7 @@ options:
   --data-dir DIR        folder with CIFAR-10 binary files (or set HEADROOM_DATA)
   --db PATH             SQLite database                                                         [headroom.db]
   --json                print one JSON document instead of the table
+  --markdown            print the table as markdown (for docs/results)
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -58,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     'data-dir': { type: 'string' },
     db: { type: 'string' },
     json: { type: 'boolean' },
+    markdown: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -115,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   await validateGrid(spec);
 
   const dbPath = resolve(values.db ?? 'headroom.db');
-  const bar = new ProgressBar('compare', { enabled: !values.json });
+  const bar = new ProgressBar('compare', { enabled: !values.json && !values.markdown });
   const out: CompareOutput = await runCompare(spec, {
     dbPath,
     workers,
@@ -136,6 +138,8 @@ export async function run(argv: string[]): Promise<number> {
   bar.done();
   if (values.json) {
     console.log(JSON.stringify(out));
+  } else if (values.markdown) {
+    console.log(markdownTable(out.rows));
   } else {
     console.log(formatTable(out.rows));
     console.log(

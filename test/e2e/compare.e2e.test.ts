@@ -1,0 +1,103 @@
+// Slow end-to-end test (trains real models on MNIST subsets): the compare CLI, its JSON, resume, and bad input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+function headroom(args: string[]) {
+  const r = spawnSync(process.execPath, [...CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, HEADROOM_THREADS: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('compare --json returns one row per head with CIs, stores the runs, and resumes without retraining', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-compare-'));
+  const db = join(dir, 'c.db');
+  try {
+    const args = [
+      'compare',
+      '--dataset',
+      'mnist',
+      '--model',
+      'keras-mlp',
+      '--heads',
+      'softmax-ce,linear-mse,oland-exp',
+    ];
+    args.push(
+      '--seeds',
+      '2',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '600',
+      '--json',
+      '--db',
+      db,
+      '--workers',
+      '2',
+    );
+    const first = headroom(args);
+    assert.equal(first.code, 0, first.stderr);
+    const out = JSON.parse(first.stdout) as {
+      rows: Array<{
+        head: string;
+        n: number;
+        valAcc: { ci: number[] };
+        testAcc: { mean: number; ci: number[] };
+        delta: unknown;
+      }>;
+      ranNow: number;
+      skipped: number;
+    };
+    assert.deepEqual(
+      out.rows.map((r) => r.head),
+      ['softmax-ce', 'linear-mse', 'oland-exp'],
+    );
+    assert.equal(out.ranNow, 6);
+    for (const r of out.rows) {
+      assert.equal(r.n, 2);
+      assert.equal(r.testAcc.ci.length, 2);
+      assert.ok(r.testAcc.ci[0] <= r.testAcc.mean && r.testAcc.mean <= r.testAcc.ci[1]);
+      // 1 epoch on 600 examples is far from chance on MNIST for every head
+      assert.ok(r.testAcc.mean > 0.5, `${r.head}: ${r.testAcc.mean}`);
+    }
+    assert.equal(out.rows[0].delta, null);
+    assert.ok(out.rows[1].delta !== null);
+
+    const second = headroom(args);
+    assert.equal(second.code, 0, second.stderr);
+    const again = JSON.parse(second.stdout) as typeof out;
+    assert.equal(again.ranNow, 0);
+    assert.equal(again.skipped, 6);
+    assert.deepEqual(again.rows, out.rows, 'the table is read back from the database');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad input exits 2 with one line and writes no database', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-compare-bad-'));
+  try {
+    for (const bad of [
+      ['--heads', 'softmax-ce,no-such-head'],
+      ['--dataset', 'no-such-data'],
+      ['--model', 'no-such-model'],
+      ['--seeds', 'two'],
+      ['--dataset', 'cifar10', '--data-dir', join(dir, 'missing')],
+    ]) {
+      const db = join(dir, 'bad.db');
+      const r = headroom(['compare', ...bad, '--db', db, '--epochs', '1', '--train-limit', '100']);
+      assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(existsSync(db), false, `${bad.join(' ')} wrote a database`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
