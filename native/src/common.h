@@ -1,6 +1,8 @@
-// Shared plumbing for the headroom addon: the tensor handle, argument unwrapping and error translation.
-// Handles are Napi::External<Handle> rather than ObjectWrap instances: creating an External is several times cheaper than
-// constructing a wrapped JS object, and per-op overhead is what this layer is judged on. The TS Tensor class owns the handle.
+// Shared plumbing for the headroom addon: the tensor slot table, argument unwrapping and error translation.
+// A tensor handle on the JS side is a small integer (slot index + generation), not a JS object: creating and reading an
+// int costs nothing next to an External or ObjectWrap (each of which needs a weak reference and GC work), and per-op overhead
+// is what this layer is judged on. The generation catches stale handles; the TS Tensor owns its handle and its
+// FinalizationRegistry backstop (registered only for tensors that live outside scope()).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -8,39 +10,49 @@
 
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <initializer_list>
 #include <string>
 #include <vector>
 
 namespace hr {
 
-struct Handle {
+struct Slot {
   at::Tensor t;
-  int64_t bytes = 0;  // what we told V8 about, so dispose/finalise subtract exactly that
-  bool disposed = false;
+  int64_t bytes = 0;  // what we counted as external memory, so release subtracts exactly that
+  uint32_t gen = 0;
+  bool live = false;
 };
 
-extern int64_t g_live;       // handles alive (not disposed, not finalised)
-extern int64_t g_external;   // bytes currently reported to V8
+// ids stay within V8's small-integer range: 21 bits of slot, 9 bits of generation.
+constexpr uint32_t kSlotBits = 21;
+constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
+constexpr uint32_t kGenMask = 511;
 
-void release(Napi::Env env, Handle* h);
+extern std::deque<Slot> g_slots;  // deque: references stay valid while new slots are appended mid-call
+extern int64_t g_live;            // live slots
+extern int64_t g_external;        // bytes of CPU tensor memory counted as external
+
 Napi::Value wrap(Napi::Env env, at::Tensor t);
 Napi::Value wrapOrNull(Napi::Env env, const at::Tensor& t);
 Napi::Value wrapPair(Napi::Env env, std::tuple<at::Tensor, at::Tensor> p);
+// Frees the slot named by v if it is live; stale or invalid ids are ignored (dispose is idempotent).
+bool releaseId(Napi::Env env, napi_value v);
 
-inline Handle* handleOf(Napi::Env env, napi_value v, const char* op) {
-  void* data = nullptr;
-  if (napi_get_value_external(env, v, &data) != napi_ok || data == nullptr) {
+inline Slot& slotOf(napi_env env, napi_value v, const char* op) {
+  int32_t id = -1;
+  if (napi_get_value_int32(env, v, &id) != napi_ok || id < 0) {
     throw Napi::TypeError::New(env, std::string(op) + ": expected a tensor");
   }
-  return static_cast<Handle*>(data);
+  uint32_t s = static_cast<uint32_t>(id) & kSlotMask;
+  uint32_t gen = static_cast<uint32_t>(id) >> kSlotBits;
+  if (s >= g_slots.size()) throw Napi::TypeError::New(env, std::string(op) + ": expected a tensor");
+  Slot& sl = g_slots[s];
+  if (!sl.live || (sl.gen & kGenMask) != gen) throw Napi::Error::New(env, "tensor used after dispose()");
+  return sl;
 }
 
-inline at::Tensor& T(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  Handle* h = handleOf(info.Env(), info[i], op);
-  if (h->disposed) throw Napi::Error::New(info.Env(), "tensor used after dispose()");
-  return h->t;
-}
+inline at::Tensor& T(const Napi::CallbackInfo& info, size_t i, const char* op) { return slotOf(info.Env(), info[i], op).t; }
 
 // Optional tensor argument: null/undefined → undefined at::Tensor (ATen treats it as "none").
 inline at::Tensor OT(const Napi::CallbackInfo& info, size_t i, const char* op) {
@@ -67,6 +79,7 @@ inline at::Scalar S(const Napi::CallbackInfo& info, size_t i) { return S(D(info,
 
 // A number or an array of numbers → dim/shape list.
 std::vector<int64_t> ints(const Napi::Value& v);
+at::Tensor tensorAt(Napi::Env env, const Napi::Value& v, const char* op);
 std::vector<at::Tensor> tensors(const Napi::CallbackInfo& info, size_t i, const char* op);
 
 at::ScalarType dtypeOf(int64_t code);

@@ -12,37 +12,66 @@
 
 namespace hr {
 
+std::deque<Slot> g_slots;
+static std::vector<uint32_t> g_free;
 int64_t g_live = 0;
 int64_t g_external = 0;
+static int64_t g_pending = 0;
 
-static void adjust(Napi::Env env, int64_t delta) {
+// V8 is told in batches: an AdjustExternalMemory call per op would cost more than the op on small tensors.
+static void account(Napi::Env env, int64_t delta) {
   if (delta == 0) return;
   g_external += delta;
-  Napi::MemoryManagement::AdjustExternalMemory(env, delta);
-}
-
-void release(Napi::Env env, Handle* h) {
-  if (h->disposed) return;
-  h->disposed = true;
-  h->t = at::Tensor();
-  adjust(env, -h->bytes);
-  h->bytes = 0;
-  --g_live;
-}
-
-static void finalize(Napi::Env env, Handle* h) {
-  release(env, h);
-  delete h;
+  g_pending += delta;
+  if (g_pending > (int64_t(4) << 20) || g_pending < -(int64_t(4) << 20)) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, g_pending);
+    g_pending = 0;
+  }
 }
 
 Napi::Value wrap(Napi::Env env, at::Tensor t) {
-  auto* h = new Handle{std::move(t)};
-  // Views share their base's storage; counting them would tell V8 about memory that is not new.
-  if (h->t.defined() && h->t.device().is_cpu() && !h->t.is_view()) h->bytes = static_cast<int64_t>(h->t.nbytes());
+  uint32_t s;
+  if (!g_free.empty()) {
+    s = g_free.back();
+    g_free.pop_back();
+  } else {
+    if (g_slots.size() > kSlotMask) {
+      throw std::runtime_error("too many live tensors (" + std::to_string(g_live) + "); dispose tensors or use scope()");
+    }
+    s = static_cast<uint32_t>(g_slots.size());
+    g_slots.emplace_back();
+  }
+  Slot& sl = g_slots[s];
+  sl.t = std::move(t);
+  sl.live = true;
+  // Views share their base's storage; counting them would report memory that is not new.
+  sl.bytes = (sl.t.defined() && sl.t.device().is_cpu() && !sl.t.is_view()) ? static_cast<int64_t>(sl.t.nbytes()) : 0;
   ++g_live;
-  adjust(env, h->bytes);
-  return Napi::External<Handle>::New(env, h, finalize);
+  account(env, sl.bytes);
+  napi_value out;
+  napi_create_int32(env, static_cast<int32_t>(((sl.gen & kGenMask) << kSlotBits) | s), &out);
+  return Napi::Value(env, out);
 }
+
+bool releaseId(Napi::Env env, napi_value v) {
+  int32_t id = -1;
+  if (napi_get_value_int32(env, v, &id) != napi_ok || id < 0) return false;
+  uint32_t s = static_cast<uint32_t>(id) & kSlotMask;
+  uint32_t gen = static_cast<uint32_t>(id) >> kSlotBits;
+  if (s >= g_slots.size()) return false;
+  Slot& sl = g_slots[s];
+  if (!sl.live || (sl.gen & kGenMask) != gen) return false;
+  sl.t = at::Tensor();
+  sl.live = false;
+  ++sl.gen;
+  account(env, -sl.bytes);
+  sl.bytes = 0;
+  --g_live;
+  g_free.push_back(s);
+  return true;
+}
+
+at::Tensor tensorAt(Napi::Env env, const Napi::Value& v, const char* op) { return slotOf(env, v, op).t; }
 
 Napi::Value wrapOrNull(Napi::Env env, const at::Tensor& t) {
   if (!t.defined()) return env.Null();
@@ -78,9 +107,7 @@ std::vector<at::Tensor> tensors(const Napi::CallbackInfo& info, size_t i, const 
   std::vector<at::Tensor> out;
   out.reserve(n);
   for (uint32_t k = 0; k < n; ++k) {
-    Handle* h = handleOf(info.Env(), a.Get(k), op);
-    if (h->disposed) throw Napi::Error::New(info.Env(), "tensor used after dispose()");
-    out.push_back(h->t);
+    out.push_back(tensorAt(info.Env(), a.Get(k), op));
   }
   return out;
 }
@@ -281,15 +308,15 @@ HR_FN(Meta) {
   return arr;
 }
 
-HR_FN(Dispose) {
-  Handle* h = handleOf(info.Env(), info[0], "dispose");
-  release(info.Env(), h);
-  return info.Env().Undefined();
-}
+HR_FN(Dispose) { return Napi::Boolean::New(info.Env(), releaseId(info.Env(), info[0])); }
 
 HR_FN(IsDisposed) {
-  Handle* h = handleOf(info.Env(), info[0], "isDisposed");
-  return Napi::Boolean::New(info.Env(), h->disposed);
+  try {
+    slotOf(info.Env(), info[0], "isDisposed");
+    return Napi::Boolean::New(info.Env(), false);
+  } catch (const Napi::Error&) {
+    return Napi::Boolean::New(info.Env(), true);
+  }
 }
 
 // ---- dtype / device / copies

@@ -175,9 +175,7 @@ HR_FN(OptimStep) {
     auto arr = v.As<Napi::Array>();
     std::vector<at::Tensor> col;
     for (uint32_t i = 0; i < arr.Length(); ++i) {
-      Handle* h = handleOf(env, arr.Get(i), "optimStep");
-      if (h->disposed) throw Napi::Error::New(env, "tensor used after dispose()");
-      col.push_back(h->t);
+      col.push_back(tensorAt(env, arr.Get(i), "optimStep"));
     }
     states.push_back(std::move(col));
   }

@@ -4,10 +4,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Opaque native tensor handle (a Napi::External); only src/engine touches it. */
-export interface NativeHandle {
-  readonly __nativeHandle: unique symbol;
-}
+/** Opaque native tensor handle: a small integer naming a slot in the addon's tensor table (plus a generation). */
+export type NativeHandle = number & { readonly __nativeHandle: true };
 type H = NativeHandle;
 type Dims = number | readonly number[];
 type Pair = [H, H];
@@ -45,7 +43,8 @@ export interface Native {
   toTyped(h: H, code: 3 | 4): Uint8Array;
   item(h: H): number;
   meta(h: H): number[];
-  dispose(h: H): void;
+  /** true when it freed a live tensor; stale or repeated ids are ignored */
+  dispose(h: H): boolean;
   isDisposed(h: H): boolean;
   to(h: H, dtype: number): H;
   toDevice(h: H, device: number): H;

@@ -7,15 +7,19 @@ export interface Scoped {
   readonly [SCOPED]: true;
   _kept: boolean;
   dispose(): void;
+  /** called when the tensor leaves scope management (created outside any scope, returned from the outermost, kept) */
+  _escape(): void;
 }
 export const SCOPED: unique symbol = Symbol('headroom.scoped');
 
 const stack: Scoped[][] = [];
 
-/** @internal called by the Tensor constructor */
-export function track(t: Scoped): void {
+/** @internal called by the Tensor constructor; false when no scope is open */
+export function track(t: Scoped): boolean {
   const top = stack[stack.length - 1];
-  if (top !== undefined) top.push(t);
+  if (top === undefined) return false;
+  top.push(t);
+  return true;
 }
 
 function isScoped(v: unknown): v is Scoped {
@@ -49,6 +53,7 @@ function disposeAll(list: Scoped[], keepSet: Set<Scoped> | null): void {
     if (t._kept) continue;
     if (keepSet !== null && keepSet.has(t)) {
       if (parent !== undefined) parent.push(t);
+      else t._escape();
       continue;
     }
     t.dispose();
@@ -85,7 +90,10 @@ export function scope<T>(fn: () => T): T {
 
 /** Exempts t from every enclosing scope; the caller then owns it and must dispose it. */
 export function keep<T extends Scoped>(t: T): T {
-  t._kept = true;
+  if (!t._kept) {
+    t._kept = true;
+    t._escape();
+  }
   return t;
 }
 

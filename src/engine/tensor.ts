@@ -100,6 +100,21 @@ function reductionCode(r: Reduction, op: string): number {
   }
 }
 
+// GC backstop for tensors outside scope(). Scoped tensors are always disposed by their scope and never registered.
+// Registration is deferred to the next microtask (or every 4096 tensors) and skipped for tensors disposed by then:
+// a weak cell per short-lived tensor would cost about as much as the op itself.
+const registry = new FinalizationRegistry<H>((h) => {
+  N.dispose(h);
+});
+let pending: Tensor[] = [];
+let flushQueued = false;
+function flushPending(): void {
+  flushQueued = false;
+  const list = pending;
+  pending = [];
+  for (const t of list) t._register();
+}
+
 /** @internal wraps a fresh native handle */
 function w(h: H): Tensor {
   return new Tensor(TOKEN, h);
@@ -113,6 +128,8 @@ export class Tensor implements Scoped {
   _h: H | null;
   /** @internal set by keep() */
   _kept = false;
+  /** 0 unmanaged-by-GC, 1 waiting to register, 2 registered with the FinalizationRegistry */
+  private _reg: 0 | 1 | 2 = 0;
   private _meta: number[] | null = null;
   private _shape: number[] | null = null;
   declare readonly [SCOPED]: true;
@@ -122,7 +139,26 @@ export class Tensor implements Scoped {
     if (token !== TOKEN)
       throw new Error('Tensor: use the engine functions (tensor, zeros, ...) to create tensors');
     this._h = h;
-    track(this);
+    if (!track(this)) this._escape();
+  }
+
+  /** @internal */
+  _escape(): void {
+    if (this._reg !== 0 || this._h === null) return;
+    this._reg = 1;
+    pending.push(this);
+    if (pending.length >= 4096) flushPending();
+    else if (!flushQueued) {
+      flushQueued = true;
+      queueMicrotask(flushPending);
+    }
+  }
+
+  /** @internal */
+  _register(): void {
+    if (this._reg !== 1 || this._h === null) return;
+    this._reg = 2;
+    registry.register(this, this._h, this);
   }
 
   /** @internal */
@@ -522,6 +558,7 @@ export class Tensor implements Scoped {
     const h = this._h;
     if (h === null) return;
     this._h = null;
+    if (this._reg === 2) registry.unregister(this);
     N.dispose(h);
   }
 }
