@@ -4,6 +4,7 @@
  */
 import {
   crossEntropy,
+  cuda,
   getNumThreads,
   keep,
   liveTensorCount,
@@ -12,9 +13,9 @@ import {
   randint,
   randn,
   rssBytes,
+  manualSeed,
   scope,
   setNumThreads,
-  manualSeed,
   type Device,
   type Tensor,
 } from '../engine/index.js';
@@ -23,26 +24,12 @@ import { Module } from '../nn/module.js';
 import { kerasCnn, kerasMlp, type ModelSpec } from '../nn/models/index.js';
 import { makeOptimizer, type Optimizer } from '../optim/index.js';
 
-export type Workload = 'mlp' | 'cnn' | 'matmul' | 'overhead';
-
 export interface BenchPlan {
   device: Device;
   threads: number;
   batch: number;
   warmup: number;
-  mlpSteps: number;
-  cnnSteps: number;
-  matmulReps: number;
-  overheadCalls: number;
   seed: number;
-}
-
-/** One side's measurements in one round (examples/s, GFLOP/s, µs per call). */
-export interface RoundResult {
-  mlp?: number;
-  cnn?: number;
-  matmul_gflops?: number;
-  op_overhead_us?: number;
 }
 
 /** Body + the Dense(10) output layer a linear head would add: the model the Keras examples train. */
@@ -110,69 +97,121 @@ export function makeTrainer(spec: ModelSpec, inputShape: number[], plan: BenchPl
   };
 }
 
-function trainRate(spec: ModelSpec, inputShape: number[], steps: number, plan: BenchPlan): number {
-  const tr = makeTrainer(spec, inputShape, plan);
-  try {
-    for (let i = 0; i < plan.warmup; i++) tr.step(i);
+export type BenchOp = 'mlp' | 'cnn' | 'matmul' | 'overhead';
+
+/**
+ * headroom's side, persistent across timing windows like the torch server's: models, optimizers and inputs are
+ * built (and warmed up) on first use, then each request times one window.
+ */
+export class HeadroomBench {
+  readonly #plan: BenchPlan;
+  readonly #trainers = new Map<'mlp' | 'cnn', Trainer>();
+  #mm: [Tensor, Tensor] | null = null;
+  #tiny: [Tensor, Tensor] | null = null;
+
+  constructor(plan: BenchPlan) {
+    this.#plan = plan;
+  }
+
+  #trainer(which: 'mlp' | 'cnn'): Trainer {
+    let tr = this.#trainers.get(which);
+    if (tr === undefined) {
+      tr =
+        which === 'mlp'
+          ? makeTrainer(kerasMlp, [784], this.#plan)
+          : makeTrainer(kerasCnn, [1, 28, 28], this.#plan);
+      this.#trainers.set(which, tr);
+      for (let i = 0; i < this.#plan.warmup; i++) tr.step(i);
+    }
+    return tr;
+  }
+
+  /** examples/s over `steps` training steps. */
+  trainRate(which: 'mlp' | 'cnn', steps: number): number {
+    const tr = this.#trainer(which);
     tr.sync();
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) tr.step(i);
     const check = tr.sync();
     const dt = (performance.now() - t0) / 1000;
-    if (!Number.isFinite(check)) throw new Error(`bench: ${spec.id} parameters became non-finite`);
-    return (steps * plan.batch) / dt;
-  } finally {
-    tr.dispose();
+    if (!Number.isFinite(check)) throw new Error(`bench: ${which} parameters became non-finite`);
+    return (steps * this.#plan.batch) / dt;
   }
-}
 
-function matmulGflops(plan: BenchPlan): number {
-  const n = 1024;
-  return scope(() => {
-    const a = randn([n, n], { device: plan.device });
-    const b = randn([n, n], { device: plan.device });
-    for (let i = 0; i < 3; i++) a.matmul(b).dispose();
+  /** GFLOP/s of a 1024³ matmul (result freed each time, as torch.mm's is by Python). */
+  matmulGflops(reps: number): number {
+    const n = 1024;
+    if (this.#mm === null) {
+      this.#mm = [
+        keep(randn([n, n], { device: this.#plan.device })),
+        keep(randn([n, n], { device: this.#plan.device })),
+      ];
+      for (let i = 0; i < 3; i++) this.#mm[0].matmul(this.#mm[1]).dispose();
+    }
+    const [a, b] = this.#mm;
     const t0 = performance.now();
     let c: Tensor | null = null;
-    for (let i = 0; i < plan.matmulReps; i++) {
+    for (let i = 0; i < reps; i++) {
       c?.dispose();
       c = a.matmul(b);
     }
-    c?.select(0, 0).select(0, 0).item(); // waits for the device on cuda
-    const dt = (performance.now() - t0) / 1000 / plan.matmulReps;
+    if (this.#plan.device === 'cuda') cuda.synchronize();
+    c?.dispose();
+    const dt = (performance.now() - t0) / 1000 / reps;
     return (2 * n ** 3) / dt / 1e9;
-  });
-}
+  }
 
-/** JS → native → libtorch → back for a 1-element add, result freed each time: the fixed cost of one op call. */
-function opOverheadUs(plan: BenchPlan): number {
-  return scope(() => {
-    const a = ones([1], { device: plan.device });
-    const b = ones([1], { device: plan.device });
-    for (let i = 0; i < 1000; i++) a.add(b).dispose();
+  /**
+   * JS → native → libtorch → back for a 1-element add: the fixed cost of one op call. Measured the way training code
+   * runs ops, inside scope(), which frees the results (chunks of 1000 calls per scope; the freeing is timed too).
+   */
+  opOverheadUs(calls: number): number {
+    if (this.#tiny === null) {
+      this.#tiny = [
+        keep(ones([1], { device: this.#plan.device })),
+        keep(ones([1], { device: this.#plan.device })),
+      ];
+    }
+    const [a, b] = this.#tiny;
+    const chunk = (n: number): void =>
+      scope(() => {
+        for (let i = 0; i < n; i++) a.add(b);
+      });
+    chunk(1000);
     let best = Infinity;
     for (let r = 0; r < 3; r++) {
       const t0 = performance.now();
-      for (let i = 0; i < plan.overheadCalls; i++) a.add(b).dispose();
-      best = Math.min(best, (performance.now() - t0) / plan.overheadCalls);
+      for (let done = 0; done < calls; done += 1000) chunk(Math.min(1000, calls - done));
+      if (this.#plan.device === 'cuda') cuda.synchronize();
+      best = Math.min(best, (performance.now() - t0) / calls);
     }
     return best * 1000;
-  });
+  }
+
+  request(op: BenchOp, n: number): number {
+    switch (op) {
+      case 'mlp':
+      case 'cnn':
+        return this.trainRate(op, n);
+      case 'matmul':
+        return this.matmulGflops(n);
+      case 'overhead':
+        return this.opOverheadUs(n);
+    }
+  }
+
+  dispose(): void {
+    for (const tr of this.#trainers.values()) tr.dispose();
+    this.#trainers.clear();
+    for (const t of [...(this.#mm ?? []), ...(this.#tiny ?? [])]) t.dispose();
+    this.#mm = this.#tiny = null;
+  }
 }
 
 export function configure(plan: BenchPlan): number {
   setNumThreads(plan.threads);
   manualSeed(plan.seed);
   return getNumThreads();
-}
-
-export function headroomRound(plan: BenchPlan, only: readonly Workload[]): RoundResult {
-  const r: RoundResult = {};
-  if (only.includes('mlp')) r.mlp = trainRate(kerasMlp, [784], plan.mlpSteps, plan);
-  if (only.includes('cnn')) r.cnn = trainRate(kerasCnn, [1, 28, 28], plan.cnnSteps, plan);
-  if (only.includes('matmul')) r.matmul_gflops = matmulGflops(plan);
-  if (only.includes('overhead')) r.op_overhead_us = opOverheadUs(plan);
-  return r;
 }
 
 export interface MemoryReport {

@@ -1,22 +1,24 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { BenchOp } from '../../bench/workloads.js';
 import { intOption, parseArgs, UsageError } from '../args.js';
 
 const HELP = `usage: headroom bench [--quick] [--json] [--threads N] [--device cpu|cuda] [--rounds N] [--memory [--steps N]]
 
 Trains the Keras MLP and CNN on MNIST-shaped random data (batch 128, the Keras optimizers) in headroom and in PyTorch
-(bench/torch_reference.py under /usr/bin/python3), alternating torch, headroom, torch, headroom, … in one run with the
-same threads and OpenBLAS settings, and reports the best of each side. Also times matmul at 1024³ against torch.mm and
-the per-call overhead of a tiny op.
+(bench/torch_reference.py under /usr/bin/python3, kept running), alternating short timing windows — torch, headroom,
+headroom, torch, … — with the same threads and OpenBLAS settings, and reports each side's best window. Also times
+matmul at 1024³ against torch.mm and the per-call overhead of a tiny op.
 
-  --quick       2 short rounds (under 90 s)
+  --quick       4 short rounds (under 90 s)
   --json        print one JSON line: {"mlp":{"headroom","torch","ratio"},"cnn":{…},"matmul":{…},"op_overhead_us":…}
   --threads N   intra-op threads for both sides (default: HEADROOM_THREADS, else all cores)
   --device D    cpu (default) or cuda
-  --rounds N    rounds per side (default 2 with --quick, else 3)
+  --rounds N    timing windows per side and workload (default 4 with --quick, else 6)
   --memory      instead: train keras-mlp for --steps steps (default 5000) and report RSS at start and end`;
 
 const OPTIONS = {
@@ -29,8 +31,6 @@ const OPTIONS = {
   steps: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-type Side = { mlp?: number; cnn?: number; matmul_gflops?: number; op_overhead_us?: number };
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const PYTHON = '/usr/bin/python3';
@@ -60,39 +60,52 @@ function ensureTorch(json: boolean): string | null {
   return null;
 }
 
-interface TorchArgs {
-  threads: number;
-  device: string;
-  warmup: number;
-  mlpSteps: number;
-  cnnSteps: number;
-  matmulReps: number;
-  overheadCalls: number;
-}
+/** The PyTorch reference as a child process answering one timing request per line (bench/torch_reference.py --serve). */
+class TorchServer {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #lines: AsyncIterator<string>;
+  #stderr = '';
 
-function torchRound(a: TorchArgs): Side & { torch_version?: string } {
-  const args = [
-    REFERENCE,
-    `--threads=${a.threads}`,
-    `--device=${a.device}`,
-    `--warmup=${a.warmup}`,
-    `--mlp-steps=${a.mlpSteps}`,
-    `--cnn-steps=${a.cnnSteps}`,
-    `--matmul-reps=${a.matmulReps}`,
-    `--overhead-calls=${a.overheadCalls}`,
-  ];
-  // process.env already carries the thread and OpenBLAS variables headroom's side runs with.
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', env: process.env, maxBuffer: 1 << 20 });
-  if (r.status !== 0) {
-    const why = (r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? `exit ${r.status}`;
-    throw new Error(`bench: the PyTorch reference failed: ${why}`);
+  constructor(threads: number, device: string, warmup: number) {
+    const args = [REFERENCE, '--serve', `--threads=${threads}`, `--device=${device}`, `--warmup=${warmup}`];
+    // process.env already carries the thread and OpenBLAS variables headroom's side runs with.
+    this.#child = spawn(PYTHON, args, { env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.#child.stderr.setEncoding('utf8');
+    this.#child.stderr.on('data', (d: string) => {
+      this.#stderr = (this.#stderr + d).slice(-4000);
+    });
+    this.#lines = createInterface({ input: this.#child.stdout })[Symbol.asyncIterator]();
   }
-  const line = r.stdout.trim().split('\n').slice(-1)[0];
-  return JSON.parse(line) as Side & { torch_version?: string };
+
+  async #next(): Promise<Record<string, unknown>> {
+    const r = await this.#lines.next();
+    if (r.done === true) {
+      const why = this.#stderr.trim().split('\n').slice(-1)[0] || 'it exited';
+      throw new Error(`bench: the PyTorch reference stopped: ${why}`);
+    }
+    return JSON.parse(r.value) as Record<string, unknown>;
+  }
+
+  async ready(): Promise<{ torch_version: string; threads: number }> {
+    const r = await this.#next();
+    return { torch_version: String(r.torch_version), threads: Number(r.threads) };
+  }
+
+  async request(op: BenchOp, n: number): Promise<number> {
+    this.#child.stdin.write(`${JSON.stringify({ op, n })}\n`);
+    const r = await this.#next();
+    if (typeof r.error === 'string')
+      throw new Error(`bench: the PyTorch reference failed on ${op}: ${r.error}`);
+    return Number(r.value);
+  }
+
+  close(): void {
+    this.#child.stdin.end(`${JSON.stringify({ op: 'quit' })}\n`);
+  }
 }
 
-function best(xs: (number | undefined)[], pick: 'max' | 'min'): number | null {
-  const v = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+function best(xs: number[], pick: 'max' | 'min'): number | null {
+  const v = xs.filter((x) => Number.isFinite(x));
   if (v.length === 0) return null;
   return pick === 'max' ? Math.max(...v) : Math.min(...v);
 }
@@ -127,7 +140,7 @@ export async function run(argv: string[]): Promise<number> {
   const device = values.device ?? 'cpu';
   if (device !== 'cpu' && device !== 'cuda')
     throw new UsageError(`bench: --device must be cpu or cuda, got '${device}'.`);
-  const rounds = intOption('bench', 'rounds', values.rounds, quick ? 2 : 3, 1);
+  const rounds = intOption('bench', 'rounds', values.rounds, quick ? 4 : 6, 1);
   const memSteps = intOption('bench', 'steps', values.steps, 5000, 1);
 
   setThreadEnv(threads);
@@ -137,17 +150,11 @@ export async function run(argv: string[]): Promise<number> {
   if (device === 'cuda' && !engine.cuda.isAvailable())
     throw new UsageError('bench: --device cuda, but this libtorch sees no CUDA device.');
 
-  const plan = {
-    device,
-    threads,
-    batch: 128,
-    warmup: 3,
-    mlpSteps: quick ? 60 : 300,
-    cnnSteps: quick ? 8 : 30,
-    matmulReps: quick ? 5 : 20,
-    overheadCalls: quick ? 20000 : 100000,
-    seed: 0,
-  } as const;
+  const plan = { device, threads, batch: 128, warmup: 3, seed: 0 } as const;
+  // Steps (or reps, or calls) per timing window; short windows alternated between the sides, best window wins.
+  const windows: Record<BenchOp, number> = quick
+    ? { mlp: 40, cnn: 6, matmul: 5, overhead: 20000 }
+    : { mlp: 150, cnn: 20, matmul: 20, overhead: 100000 };
   const got = w.configure(plan);
   const coretype = process.env.OPENBLAS_CORETYPE ?? '(auto)';
 
@@ -175,41 +182,53 @@ export async function run(argv: string[]): Promise<number> {
   if (torchProblem !== null) log(json, `bench: ${torchProblem}`);
 
   const t0 = performance.now();
-  const budgetS = quick ? 75 : Infinity; // --quick promises < 90 s; stop adding rounds once most of it is spent
-  const hs: Side[] = [];
-  const ts: Side[] = [];
+  // --quick promises < 90 s from the command's start (process.uptime() includes start-up): no new round that would
+  // likely end past 80 s.
+  const budgetS = quick ? 80 : Infinity;
+  const ops: BenchOp[] = ['mlp', 'cnn', 'matmul', 'overhead'];
+  const hs: Record<BenchOp, number[]> = { mlp: [], cnn: [], matmul: [], overhead: [] };
+  const ts: Record<BenchOp, number[]> = { mlp: [], cnn: [], matmul: [], overhead: [] };
+  const server = torchProblem === null ? new TorchServer(got, device, plan.warmup) : null;
+  const hb = new w.HeadroomBench(plan);
   let torchVersion = '';
-  log(
-    json,
-    `bench: ${got} threads, ${device}, OPENBLAS_CORETYPE=${coretype}, up to ${rounds} rounds per side`,
-  );
-  for (let r = 0; r < rounds; r++) {
-    if (r > 0 && (performance.now() - t0) / 1000 > budgetS * (r / (r + 1))) break;
-    if (torchProblem === null) {
-      log(json, `  round ${r + 1}: torch …`);
-      const t = torchRound({ ...plan, threads: got });
-      torchVersion = t.torch_version ?? torchVersion;
-      ts.push(t);
+  let done = 0;
+  try {
+    if (server !== null) torchVersion = (await server.ready()).torch_version;
+    log(
+      json,
+      `bench: ${got} threads, ${device}, OPENBLAS_CORETYPE=${coretype}, ${rounds} rounds, alternating sides`,
+    );
+    for (let r = 0; r < rounds; r++) {
+      const perRound = (performance.now() - t0) / 1000 / Math.max(1, r);
+      if (r > 0 && process.uptime() + perRound > budgetS) break;
+      for (const op of ops) {
+        // Alternate which side goes first so neither always runs right after the other's cache or thermal state.
+        const torchFirst = r % 2 === 0;
+        if (torchFirst && server !== null) ts[op].push(await server.request(op, windows[op]));
+        hs[op].push(hb.request(op, windows[op]));
+        if (!torchFirst && server !== null) ts[op].push(await server.request(op, windows[op]));
+      }
+      done++;
+      log(
+        json,
+        `  round ${r + 1}: mlp ${fmt(hs.mlp[r])} vs ${fmt(ts.mlp[r] ?? null)} ex/s, ` +
+          `cnn ${fmt(hs.cnn[r])} vs ${fmt(ts.cnn[r] ?? null)} ex/s`,
+      );
     }
-    log(json, `  round ${r + 1}: headroom …`);
-    hs.push(w.headroomRound(plan, ['mlp', 'cnn', 'matmul', 'overhead']));
+  } finally {
+    server?.close();
+    hb.dispose();
   }
 
-  const row = (k: keyof Side, pick: 'max' | 'min') => {
-    const h = best(
-      hs.map((s) => s[k]),
-      pick,
-    );
-    const t = best(
-      ts.map((s) => s[k]),
-      pick,
-    );
+  const row = (k: BenchOp, pick: 'max' | 'min') => {
+    const h = best(hs[k], pick);
+    const t = best(ts[k], pick);
     return { headroom: h, torch: t, ratio: ratio(h, t) };
   };
   const mlp = row('mlp', 'max');
   const cnn = row('cnn', 'max');
-  const mm = row('matmul_gflops', 'max');
-  const oh = row('op_overhead_us', 'min');
+  const mm = row('matmul', 'max');
+  const oh = row('overhead', 'min');
   const seconds = (performance.now() - t0) / 1000;
 
   if (json) {
@@ -240,7 +259,7 @@ export async function run(argv: string[]): Promise<number> {
     `${name.padEnd(16)}${`${fmt(o.headroom, d)} ${unit}`.padStart(18)}${fmt(o.torch, d).padStart(12)}${fmt(o.ratio, 2).padStart(8)}`;
   console.log(
     `headroom bench — ${got} thread${got === 1 ? '' : 's'}, ${device}, OPENBLAS_CORETYPE=${coretype}` +
-      `${torchVersion ? `, torch ${torchVersion}` : ''}; best of ${hs.length} round${hs.length === 1 ? '' : 's'} per side`,
+      `${torchVersion ? `, torch ${torchVersion}` : ''}; best of ${done} window${done === 1 ? '' : 's'} per side`,
   );
   console.log(`${''.padEnd(16)}${'headroom'.padStart(18)}${'torch'.padStart(12)}${'ratio'.padStart(8)}`);
   console.log(line('keras-mlp', 'ex/s', mlp));
