@@ -49,6 +49,8 @@ const CONFIG: TopLevelSpec['config'] = {
     gridColor: '#eeeeee',
     domainColor: '#888888',
     tickColor: '#888888',
+    labelOverlap: true,
+    labelFlush: true,
   },
   legend: { labelFontSize: 10, titleFontSize: 11, titleFontWeight: 500, orient: 'right' },
   header: { labelFontSize: 11, labelFontWeight: 600, titleFontSize: 11 },
@@ -62,6 +64,20 @@ export interface HeadScale {
 
 export function headScale(headOrder: string[]): HeadScale {
   return { domain: headOrder, range: headOrder.map((_, i) => PALETTE[i % PALETTE.length]) };
+}
+
+/** The heads a chart actually shows, keeping each one's colour (a legend should not list absent heads). */
+export function subsetScale(scale: HeadScale, shown: Iterable<string>): HeadScale {
+  const keep = new Set(shown);
+  const idx = scale.domain.map((h, i) => [h, i] as const).filter(([h]) => keep.has(h));
+  const extra = [...keep].filter((h) => !scale.domain.includes(h));
+  return {
+    domain: [...idx.map(([h]) => h), ...extra],
+    range: [
+      ...idx.map(([, i]) => scale.range[i]),
+      ...extra.map((_, j) => PALETTE[(scale.domain.length + j) % PALETTE.length]),
+    ],
+  };
 }
 
 function base(description: string): Pick<TopLevelSpec, '$schema' | 'description' | 'config' | 'background'> {
@@ -81,7 +97,11 @@ function facetColumns(panels: number, cellWidth: number): number {
 const pct = '.1%';
 
 /** Validation accuracy against epoch: mean line, Student-t 95% band, one facet per dataset · model. */
-export function learningCurvesSpec(points: CurvePoint[], heads: HeadScale): TopLevelSpec {
+export function learningCurvesSpec(points: CurvePoint[], allHeads: HeadScale): TopLevelSpec {
+  const heads = subsetScale(
+    allHeads,
+    points.map((p) => p.head),
+  );
   const panels = new Set(points.map((p) => p.panel)).size;
   const color = { field: 'head', type: 'nominal' as const, title: 'head', scale: heads, sort: heads.domain };
   return {
@@ -139,14 +159,27 @@ export function learningCurvesSpec(points: CurvePoint[], heads: HeadScale): TopL
 }
 
 /** Final accuracy per head: one dot per seed, the mean, and its 95% CI. */
-export function finalAccuracySpec(rows: AccuracyRow[], heads: HeadScale): TopLevelSpec {
+export function finalAccuracySpec(rows: AccuracyRow[], allHeads: HeadScale): TopLevelSpec {
+  const heads = subsetScale(
+    allHeads,
+    rows.map((r) => r.head),
+  );
   const panels = new Set(rows.map((r) => r.panel)).size;
   const metric = rows.every((r) => r.metric === 'test')
     ? 'test accuracy'
     : 'accuracy (test, or validation where no test)';
   const values: Record<string, string | number>[] = [];
   for (const r of rows) {
-    values.push({ kind: 'summary', panel: r.panel, head: r.head, mean: r.mean, lo: r.lo, hi: r.hi, n: r.n });
+    if (r.n > 0)
+      values.push({
+        kind: 'summary',
+        panel: r.panel,
+        head: r.head,
+        mean: r.mean,
+        lo: r.lo,
+        hi: r.hi,
+        n: r.n,
+      });
     r.values.forEach((v, i) =>
       values.push({ kind: 'seed', panel: r.panel, head: r.head, acc: v, seed: r.seeds[i] }),
     );
@@ -206,9 +239,24 @@ export function finalAccuracySpec(rows: AccuracyRow[], heads: HeadScale): TopLev
   };
 }
 
-/** δ on the target and on one other class against the logit margin; softmax-ce's δ dashed for reference. */
+/** |δ| above this gets a symmetric-log axis: an exponential δ would otherwise flatten every other curve. */
+export const SYMLOG_ABOVE = 8;
+
+/** Axis ticks for a symlog scale: 0 and ±powers of ten inside [lo, hi]. */
+export function symlogTicks(lo: number, hi: number): number[] {
+  const ticks = [0];
+  for (let p = 1; p <= 1e12; p *= 10) {
+    if (p <= hi) ticks.push(p);
+    if (-p >= lo) ticks.unshift(-p);
+  }
+  return ticks;
+}
+
+/**
+ * δ on the target and on one other class against the logit margin, one small chart per head, with the reference
+ * head's δ dashed. Each chart gets its own y-scale: linear when |δ| stays small, symmetric-log when it does not.
+ */
 export function deltaShapeSpec(view: DeltaView): TopLevelSpec {
-  const cols = facetColumns(view.heads.length, 200);
   const ref = view.reference;
   const series = ['target', 'other class', ...(ref === null ? [] : [`${ref} target`, `${ref} other`])];
   const dashes = [
@@ -217,52 +265,56 @@ export function deltaShapeSpec(view: DeltaView): TopLevelSpec {
     [4, 3],
     [4, 3],
   ].slice(0, series.length);
-  return {
-    ...base('δ = ∂L/∂z on the target class and on one other class against the margin'),
-    data: { values: view.points },
-    facet: {
-      field: 'head',
-      type: 'nominal',
-      title: null,
-      sort: view.heads.map((h) => h.id),
-      header: { labelAnchor: 'start' },
-    },
-    columns: cols,
-    spec: {
+  const colors = ['#1f5f99', '#d4661b', '#8c8c8c', '#c4c4c4'].slice(0, series.length);
+  const charts = view.heads.map((h) => {
+    const pts = view.points.filter((p) => p.head === h.id);
+    const lo = Math.min(0, ...pts.map((p) => p.delta));
+    const hi = Math.max(0, ...pts.map((p) => p.delta));
+    const symlog = Math.max(-lo, hi) > SYMLOG_ABOVE;
+    return {
+      title: {
+        text: h.id,
+        subtitle: symlog ? 'symmetric-log y' : 'linear y',
+        subtitleColor: '#888888',
+        subtitleFontSize: 10,
+      },
       width: 200,
       height: 150,
+      data: { values: pts },
       layer: [
         {
-          mark: { type: 'rule', color: '#bbbbbb', strokeWidth: 0.8 },
-          data: { values: [{ zero: 0 }] },
-          encoding: { y: { datum: 0, type: 'quantitative' } },
+          mark: { type: 'rule' as const, color: '#bbbbbb', strokeWidth: 0.8 },
+          encoding: { y: { datum: 0, type: 'quantitative' as const } },
         },
         {
-          mark: { type: 'line', strokeWidth: 1.7, clip: true },
+          mark: { type: 'line' as const, strokeWidth: 1.7 },
           encoding: {
             x: {
               field: 'margin',
-              type: 'quantitative',
+              type: 'quantitative' as const,
               title: 'target logit m (others 0)',
-              scale: { nice: false },
+              scale: { domain: h.marginRange, nice: false },
             },
-            y: { field: 'delta', type: 'quantitative', title: 'δ', scale: { type: 'symlog', constant: 1 } },
+            y: {
+              field: 'delta',
+              type: 'quantitative' as const,
+              title: 'δ',
+              scale: symlog ? { type: 'symlog' as const, constant: 1, nice: false } : {},
+              axis: symlog ? { values: symlogTicks(lo, hi), format: '~s' } : { tickCount: 5 },
+            },
             color: {
               field: 'series',
-              type: 'nominal',
+              type: 'nominal' as const,
               title: null,
-              scale: {
-                domain: series,
-                range: ['#1f5f99', '#d4661b', '#8c8c8c', '#c4c4c4'].slice(0, series.length),
-              },
-              legend: { orient: 'top', direction: 'horizontal' },
+              scale: { domain: series, range: colors },
+              legend: { orient: 'top' as const, direction: 'horizontal' as const },
             },
             strokeDash: {
               field: 'series',
-              type: 'nominal',
+              type: 'nominal' as const,
               title: null,
               scale: { domain: series, range: dashes },
-              legend: { orient: 'top', direction: 'horizontal' },
+              legend: { orient: 'top' as const, direction: 'horizontal' as const },
             },
             tooltip: [
               { field: 'head' },
@@ -273,13 +325,19 @@ export function deltaShapeSpec(view: DeltaView): TopLevelSpec {
           },
         },
       ],
-    },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
+    };
+  });
+  return {
+    ...base('δ = ∂L/∂z on the target class and on one other class against the margin'),
+    concat: charts,
+    columns: facetColumns(charts.length, 200),
+    spacing: { row: 22, column: 36 },
+    resolve: { scale: { x: 'independent', y: 'independent', color: 'shared', strokeDash: 'shared' } },
   };
 }
 
 /** Accuracy against transfer (MAP@R on unseen classes), with 95% CIs in both directions. */
-export function accuracyTransferSpec(repr: ReprView, heads: HeadScale): TopLevelSpec | null {
+export function accuracyTransferSpec(repr: ReprView, allHeads: HeadScale): TopLevelSpec | null {
   const key = repr.transferKey;
   if (key === null) return null;
   const values = repr.rows
@@ -301,6 +359,10 @@ export function accuracyTransferSpec(repr: ReprView, heads: HeadScale): TopLevel
     });
   if (values.length === 0) return null;
   const label = repr.columns.find((c) => c.key === key)?.label ?? key;
+  const heads = subsetScale(
+    allHeads,
+    values.map((v) => v.head),
+  );
   const panels = new Set(values.map((v) => v.panel)).size;
   const color = { field: 'head', type: 'nominal' as const, scale: heads, title: 'head', sort: heads.domain };
   return {

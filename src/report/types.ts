@@ -76,6 +76,8 @@ export interface AccuracyRow extends Panel, Summary {
   secondsPerEpoch: number | null;
   /** Δ = mean(head) − mean(baseline); null for the baseline or when the panel has no baseline runs. */
   delta: number | null;
+  /** Welch 95% interval for Δ (needs two runs on each side). */
+  deltaCi: [number, number] | null;
   pRaw: number | null; // Welch two-sided
   pHolm: number | null; // Holm across the non-baseline heads of the panel
   verdict: Verdict;

@@ -12,6 +12,7 @@ import {
   paretoSpec,
   rejectionsSpec,
   searchCurveSpec,
+  symlogTicks,
 } from '../../src/report/charts.js';
 import type { AccuracyRow, CurvePoint, DeltaView, ReprView } from '../../src/report/types.js';
 
@@ -36,7 +37,7 @@ async function render(spec: TopLevelSpec): Promise<string> {
     debug() {
       return this;
     },
-  } as unknown as vl.LoggerInterface;
+  } as unknown as vega.LoggerInterface;
   const compiled = vl.compile(spec, { logger });
   assert.deepEqual(warnings, [], 'vega-lite warnings');
   const view = new vega.View(vega.parse(compiled.spec), { renderer: 'none' });
@@ -103,6 +104,7 @@ function accRows(): AccuracyRow[] {
       ece: 0.01,
       secondsPerEpoch: 2,
       delta: h === 0 ? null : -h * 0.01,
+      deltaCi: null,
       pRaw: h === 0 ? null : 0.01,
       pHolm: h === 0 ? null : 0.02,
       verdict: h === 0 ? ('baseline' as const) : ('worse' as const),
@@ -159,6 +161,29 @@ test('δ shapes: target, other and the dashed reference per head', async () => {
   };
   const svg = await render(deltaShapeSpec(view));
   assert.equal(countItems(svg, 'line'), 2 + 4 * (heads.length - 1));
+});
+
+test('δ shapes: a large δ gets a symmetric-log axis with power-of-ten ticks', async () => {
+  assert.deepEqual(symlogTicks(-30, 400), [-10, -1, 0, 1, 10, 100]);
+  assert.deepEqual(symlogTicks(0, 5), [0, 1]);
+  const ms = [-6, 0, 6];
+  const view: DeltaView = {
+    numClasses: 10,
+    reference: null,
+    heads: [
+      { id: 'big', title: 'big', formula: 'f', outputLayer: 'linear', params: {}, marginRange: [-6, 6] },
+      { id: 'small', title: 'small', formula: 'f', outputLayer: 'linear', params: {}, marginRange: [-6, 6] },
+    ],
+    points: ms.flatMap((margin) => [
+      { head: 'big', margin, series: 'target', delta: Math.exp(margin) - 1 },
+      { head: 'small', margin, series: 'target', delta: Math.tanh(margin) },
+    ]),
+    skipped: [],
+  };
+  const vg = vl.compile(deltaShapeSpec(view)).spec;
+  const scales = JSON.stringify(vg.scales ?? []) + JSON.stringify(vg.marks ?? []);
+  assert.equal((scales.match(/"type":"symlog"/g) ?? []).length, 1, 'exactly one symlog y scale');
+  await render(deltaShapeSpec(view));
 });
 
 test('accuracy–transfer scatter needs a transfer key', async () => {

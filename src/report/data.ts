@@ -1,0 +1,485 @@
+/**
+ * Reads a headroom database (through the store, read-only) into the report's view-model, and computes the
+ * statistics the report shows.
+ */
+import { existsSync } from 'node:fs';
+import { cpus, hostname, platform, release } from 'node:os';
+import { holm, summarize, welchT } from '../stats/index.js';
+import { openStore, type RunRecord, type Store, type StudyRow } from '../store/index.js';
+import type {
+  AccuracyRow,
+  CurvePoint,
+  ParetoPoint,
+  ReportData,
+  ReprView,
+  RunRow,
+  SearchCurvePoint,
+  StudyView,
+  Summary,
+  TrialRow,
+  Verdict,
+} from './types.js';
+
+export const DEFAULT_BASELINE = 'softmax-ce';
+export const ALPHA = 0.05;
+
+export interface ReadOptions {
+  dbPath: string;
+  grid?: string;
+  study?: string;
+  baseline?: string;
+  now?: Date;
+}
+
+// ---------------------------------------------------------------------------------------------------- helpers
+
+function finite(xs: Array<number | null | undefined>): number[] {
+  return xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+}
+
+/** summarize() as a flat object; a single value has no interval, so lo = hi = mean. */
+export function summary(xs: number[]): Summary {
+  const s = summarize(xs);
+  const lo = Number.isFinite(s.ci[0]) ? s.ci[0] : s.mean;
+  const hi = Number.isFinite(s.ci[1]) ? s.ci[1] : s.mean;
+  return { n: s.n, mean: s.mean, sd: Number.isFinite(s.sd) ? s.sd : 0, lo, hi };
+}
+
+function mean(xs: number[]): number | null {
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+export function panelName(dataset: string, model: string): string {
+  return `${dataset} · ${model}`;
+}
+
+function numericRecord(v: unknown): Record<string, number> | null {
+  if (v === null || typeof v !== 'object') return null;
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (typeof x === 'number') out[k] = x;
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const list = m.get(k) ?? [];
+    list.push(x);
+    m.set(k, list);
+  }
+  return m;
+}
+
+/** Baseline first, then alphabetical: the order of every table and legend. */
+export function orderHeads(heads: Iterable<string>, baseline: string): string[] {
+  return [...new Set(heads)].sort((a, b) => (a === baseline ? -1 : b === baseline ? 1 : a.localeCompare(b)));
+}
+
+export function reportMachine(): string {
+  const cpu = cpus()[0]?.model?.trim() ?? 'unknown cpu';
+  return `${hostname()} · ${platform()} ${release()} · ${cpus().length} cores · ${cpu} · node ${process.version}`;
+}
+
+// ---------------------------------------------------------------------------------------------------- statistics
+
+/**
+ * One row per (dataset, model, head), Δ against the baseline, Holm across the non-baseline heads of each panel.
+ * Matches `headroom compare`: the metric is test accuracy when the panel's runs stored it, else validation; diverged
+ * and failed runs are counted, not averaged; a head needs two runs (and so does the baseline) for a p-value.
+ */
+export function accuracyRows(runs: RunRow[], baseline: string, alpha = ALPHA): AccuracyRow[] {
+  const out: AccuracyRow[] = [];
+  const panels = groupBy(runs, (r) => panelName(r.dataset, r.model));
+  for (const [panel, panelRuns] of [...panels.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const ok = panelRuns.filter((r) => r.status === 'ok');
+    const useTest = ok.some((r) => r.testAcc !== null && Number.isFinite(r.testAcc));
+    const metricOf = (r: RunRow): number | null => (useTest ? r.testAcc : r.valAcc);
+    const byHead = groupBy(panelRuns, (r) => r.head);
+    const baseValues = finite(ok.filter((r) => r.head === baseline).map(metricOf));
+    const rows: AccuracyRow[] = [];
+    const tested: { row: AccuracyRow; p: number }[] = [];
+    for (const head of orderHeads(byHead.keys(), baseline)) {
+      const all = byHead.get(head)!;
+      const good = all.filter((r) => r.status === 'ok');
+      const withValue = good.filter((r) => metricOf(r) !== null && Number.isFinite(metricOf(r)));
+      const values = withValue.map((r) => metricOf(r)!);
+      if (values.length === 0 && all.length === good.length) continue; // nothing to show
+      const s = values.length > 0 ? summary(values) : { n: 0, mean: NaN, sd: NaN, lo: NaN, hi: NaN };
+      const row: AccuracyRow = {
+        dataset: all[0].dataset,
+        model: all[0].model,
+        panel,
+        head,
+        metric: useTest ? 'test' : 'val',
+        ...s,
+        values,
+        seeds: withValue.map((r) => r.seed),
+        diverged: all.length - good.length,
+        valMean: mean(finite(good.map((r) => r.valAcc))),
+        ece: mean(finite(good.map((r) => r.ece))),
+        secondsPerEpoch: mean(finite(good.map((r) => r.secondsPerEpoch))),
+        delta: null,
+        deltaCi: null,
+        pRaw: null,
+        pHolm: null,
+        verdict: head === baseline ? 'baseline' : 'too few runs',
+      };
+      if (head !== baseline && baseValues.length > 0 && values.length > 0) {
+        row.delta = s.mean - mean(baseValues)!;
+        if (values.length >= 2 && baseValues.length >= 2) {
+          const w = welchT(values, baseValues);
+          // Zero variance on both sides gives no finite p: treat it as no evidence rather than dropping the head.
+          const p = Number.isFinite(w.p) ? w.p : 1;
+          row.pRaw = p;
+          if (Number.isFinite(w.ci[0]) && Number.isFinite(w.ci[1])) row.deltaCi = w.ci;
+          tested.push({ row, p });
+        }
+      }
+      rows.push(row);
+    }
+    const adjusted = holm(tested.map((t) => t.p));
+    tested.forEach(({ row }, i) => {
+      row.pHolm = adjusted[i];
+      row.verdict = verdictFor(row.delta!, adjusted[i], alpha);
+    });
+    out.push(...rows);
+  }
+  return out;
+}
+
+export function verdictFor(delta: number, pHolm: number, alpha = ALPHA): Verdict {
+  if (!(pHolm < alpha)) return 'no significant difference';
+  return delta > 0 ? 'better' : 'worse';
+}
+
+export function learningCurves(runs: RunRow[], epochs: EpochRow[]): CurvePoint[] {
+  const byId = new Map(runs.filter((r) => r.status === 'ok').map((r) => [r.id, r]));
+  const groups = new Map<string, { run: RunRow; epoch: number; values: number[] }>();
+  for (const e of epochs) {
+    const run = byId.get(e.runId);
+    if (!run || e.valAcc === null || !Number.isFinite(e.valAcc)) continue;
+    const k = `${run.dataset}\u0000${run.model}\u0000${run.head}\u0000${e.epoch}`;
+    const g = groups.get(k) ?? { run, epoch: e.epoch, values: [] };
+    g.values.push(e.valAcc);
+    groups.set(k, g);
+  }
+  const out: CurvePoint[] = [];
+  for (const g of groups.values()) {
+    out.push({
+      dataset: g.run.dataset,
+      model: g.run.model,
+      panel: panelName(g.run.dataset, g.run.model),
+      head: g.run.head,
+      epoch: g.epoch,
+      ...summary(g.values),
+    });
+  }
+  return out.sort(
+    (a, b) => a.panel.localeCompare(b.panel) || a.head.localeCompare(b.head) || a.epoch - b.epoch,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------- representations
+
+interface ReprKeyInfo {
+  label: string;
+  higherIsBetter: boolean;
+  order: number;
+}
+
+// The metrics folder and compare may name keys slightly differently; normalise on a lower-case, punctuation-free form.
+const REPR_KEYS: Record<string, ReprKeyInfo> = {
+  knn: { label: 'kNN acc', higherIsBetter: true, order: 0 },
+  knnacc: { label: 'kNN acc', higherIsBetter: true, order: 0 },
+  knnaccuracy: { label: 'kNN acc', higherIsBetter: true, order: 0 },
+  probe: { label: 'probe acc', higherIsBetter: true, order: 1 },
+  probeacc: { label: 'probe acc', higherIsBetter: true, order: 1 },
+  linearprobe: { label: 'probe acc', higherIsBetter: true, order: 1 },
+  linearprobeacc: { label: 'probe acc', higherIsBetter: true, order: 1 },
+  r2: { label: 'R²', higherIsBetter: true, order: 2 },
+  classseparationr2: { label: 'R²', higherIsBetter: true, order: 2 },
+  separationr2: { label: 'R²', higherIsBetter: true, order: 2 },
+  nc1: { label: 'NC1', higherIsBetter: false, order: 3 },
+  mapatr: { label: 'MAP@R', higherIsBetter: true, order: 4 },
+  mapr: { label: 'MAP@R', higherIsBetter: true, order: 4 },
+  transfermapatr: { label: 'MAP@R', higherIsBetter: true, order: 4 },
+  precisionat1: { label: 'P@1', higherIsBetter: true, order: 5 },
+  p1: { label: 'P@1', higherIsBetter: true, order: 5 },
+  transferprecisionat1: { label: 'P@1', higherIsBetter: true, order: 5 },
+  cka: { label: 'CKA', higherIsBetter: true, order: 6 },
+};
+
+function normKey(k: string): string {
+  return k.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+export function reprView(runs: RunRow[], accuracy: AccuracyRow[], baseline: string): ReprView {
+  const ok = runs.filter((r) => r.status === 'ok' && r.repr !== null);
+  const keys = new Set<string>();
+  for (const r of ok) for (const k of Object.keys(r.repr!)) keys.add(k);
+  const columns = [...keys]
+    .map((key) => {
+      const info = REPR_KEYS[normKey(key)];
+      return {
+        key,
+        label: info?.label ?? key,
+        higherIsBetter: info?.higherIsBetter ?? true,
+        order: info?.order ?? 99,
+      };
+    })
+    .sort((a, b) => a.order - b.order || a.key.localeCompare(b.key));
+  const accByHead = new Map(accuracy.map((a) => [`${a.panel}\u0000${a.head}`, a]));
+  const rows: ReprView['rows'] = [];
+  const panels = groupBy(ok, (r) => panelName(r.dataset, r.model));
+  for (const [panel, list] of [...panels.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const byHead = groupBy(list, (r) => r.head);
+    for (const head of orderHeads(byHead.keys(), baseline)) {
+      const hr = byHead.get(head)!;
+      const metrics: ReprView['rows'][number]['metrics'] = {};
+      for (const c of columns) {
+        const xs = finite(hr.map((r) => r.repr![c.key]));
+        if (xs.length > 0) metrics[c.key] = { key: c.key, ...summary(xs) };
+      }
+      const acc = accByHead.get(`${panel}\u0000${head}`);
+      rows.push({
+        dataset: hr[0].dataset,
+        model: hr[0].model,
+        panel,
+        head,
+        n: hr.length,
+        metrics,
+        accuracy: acc && acc.n > 0 ? { n: acc.n, mean: acc.mean, sd: acc.sd, lo: acc.lo, hi: acc.hi } : null,
+      });
+    }
+  }
+  const transfer = columns.find((c) => c.label === 'MAP@R');
+  return {
+    columns: columns.map(({ key, label, higherIsBetter }) => ({ key, label, higherIsBetter })),
+    rows,
+    transferKey: transfer?.key ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------- studies
+
+/** Grids that hold a study's confirmation runs: `confirm:<study>` and anything under it (`confirm:<study>:…`). */
+export function isConfirmGrid(grid: string, study: string): boolean {
+  const g = `confirm:${study}`;
+  return grid === g || grid.startsWith(`${g}:`);
+}
+
+/** Non-dominated points when both coordinates are maximised. */
+export function paretoFront<T extends { valAcc: number; speed: number }>(pts: T[]): boolean[] {
+  return pts.map(
+    (p) =>
+      !pts.some(
+        (q) => q.valAcc >= p.valAcc && q.speed >= p.speed && (q.valAcc > p.valAcc || q.speed > p.speed),
+      ),
+  );
+}
+
+export function searchCurve(rungs: RungRow[], trialNumber: Map<number, number>): SearchCurvePoint[] {
+  const out: SearchCurvePoint[] = [];
+  const byRung = groupBy(
+    rungs.filter((r) => r.valAcc !== null && Number.isFinite(r.valAcc) && trialNumber.has(r.trialId)),
+    (r) => String(r.rung),
+  );
+  for (const [rung, list] of byRung) {
+    let best = -Infinity;
+    const sorted = list
+      .map((r) => ({ number: trialNumber.get(r.trialId)!, valAcc: r.valAcc! }))
+      .sort((a, b) => a.number - b.number);
+    for (const p of sorted) {
+      best = Math.max(best, p.valAcc);
+      out.push({ rung: Number(rung), number: p.number, valAcc: p.valAcc, best });
+    }
+  }
+  return out.sort((a, b) => a.rung - b.rung || a.number - b.number);
+}
+
+// ---------------------------------------------------------------------------------------------------- the store
+
+export interface EpochRow {
+  runId: number;
+  epoch: number;
+  valAcc: number | null;
+}
+
+export interface RungRow {
+  trialId: number;
+  rung: number;
+  valAcc: number | null;
+  speed: number | null;
+}
+
+function toRun(r: RunRecord): RunRow {
+  return {
+    id: r.id,
+    key: r.key,
+    grid: r.grid ?? '',
+    dataset: r.dataset,
+    model: r.model,
+    head: r.head,
+    seed: r.seed,
+    status: r.status,
+    divergedEpoch: r.divergedEpoch,
+    error: r.error,
+    valAcc: r.valAcc,
+    testAcc: r.testAcc,
+    ece: r.ece,
+    secondsPerEpoch: r.secondsPerEpoch,
+    repr: numericRecord(r.repr),
+    config: JSON.stringify(r.config),
+    command: r.command,
+    machine: r.machine,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+  };
+}
+
+/** A database the report cannot read: one line saying what is wrong (CLI exit code 2). */
+export class ReportError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportError';
+  }
+}
+
+function openReadOnly(dbPath: string): Store {
+  if (!existsSync(dbPath))
+    throw new ReportError(`no database at '${dbPath}' (give the file compare/search wrote with --db).`);
+  try {
+    return openStore(dbPath, { readonly: true });
+  } catch (e) {
+    throw new ReportError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+function readStudy(store: Store, s: StudyRow, allRuns: RunRow[], baseline: string): StudyView {
+  const trialRecords = store.listTrials(s.id);
+  const rungs: RungRow[] = store.listRungs(s.id).map((r) => ({
+    trialId: r.trialId,
+    rung: r.rung,
+    valAcc: r.valAcc,
+    speed: r.speed,
+  }));
+  const rungsByTrial = groupBy(rungs, (r) => String(r.trialId));
+  const trials: TrialRow[] = trialRecords.map((t) => {
+    const own = rungsByTrial.get(String(t.id)) ?? [];
+    const top = own.filter((r) => r.valAcc !== null).at(-1);
+    const metrics =
+      t.metrics !== null && typeof t.metrics === 'object' ? (t.metrics as Record<string, unknown>) : null;
+    return {
+      number: t.number,
+      expr: t.expr,
+      state: t.state,
+      rejectReason: t.rejectReason,
+      rung: top?.rung ?? t.rung,
+      seed: t.seed,
+      valAcc: top?.valAcc ?? null,
+      speed: top?.speed ?? null,
+      metrics,
+    };
+  });
+  const states: Record<string, number> = {};
+  for (const t of trials) states[t.state] = (states[t.state] ?? 0) + 1;
+  const reasons = new Map<string, number>();
+  for (const t of trials) {
+    if (t.state !== 'rejected') continue;
+    const reason = t.rejectReason ?? 'unspecified';
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+
+  // The Pareto front is drawn at the lowest rung where trials have both objectives: every trial reaches it, so they compare.
+  const numberOf = new Map(trialRecords.map((t) => [t.id, t.number]));
+  const exprOf = new Map(trialRecords.map((t) => [t.id, t.expr]));
+  const both = rungs.filter(
+    (r) => r.valAcc !== null && r.speed !== null && Number.isFinite(r.valAcc) && Number.isFinite(r.speed),
+  );
+  const paretoRung = both.length > 0 ? Math.min(...both.map((r) => r.rung)) : null;
+  const atRung = both
+    .filter((r) => r.rung === paretoRung)
+    .map((r) => ({
+      number: numberOf.get(r.trialId) ?? -1,
+      expr: exprOf.get(r.trialId) ?? '',
+      valAcc: r.valAcc!,
+      speed: r.speed!,
+    }));
+  const front = paretoFront(atRung);
+  const pareto: ParetoPoint[] = atRung.map((p, i) => ({ ...p, front: front[i] }));
+
+  const confirmRuns = allRuns.filter((r) => isConfirmGrid(r.grid, s.name));
+  return {
+    name: s.name,
+    space: s.space,
+    config: s.config,
+    createdAt: s.createdAt,
+    states,
+    trials,
+    searchCurve: searchCurve(rungs, numberOf),
+    rejections: [...reasons.entries()]
+      .map(([reason, count]) => ({ reason, count }))
+      .sort((a, b) => b.count - a.count),
+    paretoRung,
+    pareto,
+    confirmGrids: [...new Set(confirmRuns.map((r) => r.grid))].sort(),
+    confirmation: accuracyRows(confirmRuns, baseline),
+  };
+}
+
+/**
+ * Everything the report shows except the δ shapes (computed by the engine, see delta.ts). The database is opened
+ * read-only, so a report can be written while a grid or a search is still writing (WAL). `--grid` restricts the
+ * runs, `--study` the studies; confirmation runs of a shown study are always read, whatever `--grid` says.
+ */
+export function readReportData(opts: ReadOptions): Omit<ReportData, 'deltas'> {
+  const baseline = opts.baseline ?? DEFAULT_BASELINE;
+  const store = openReadOnly(opts.dbPath);
+  try {
+    const allRuns = store.listRuns().map(toRun);
+    const allStudies = store.listStudies();
+    const shownStudies =
+      opts.study === undefined ? allStudies : allStudies.filter((s) => s.name === opts.study);
+    const isConfirm = (r: RunRow) => allStudies.some((s) => isConfirmGrid(r.grid, s.name));
+    // Confirmation runs get their own tables in the study section; the main sections show the compare grids.
+    const runs = allRuns.filter((r) => (opts.grid !== undefined ? r.grid === opts.grid : !isConfirm(r)));
+    const runIds = new Set(runs.map((r) => r.id));
+    const epochs: EpochRow[] = store
+      .listEpochsOf([...runIds])
+      .map((e) => ({ runId: e.runId, epoch: e.epoch, valAcc: Number.isFinite(e.valAcc) ? e.valAcc : null }));
+    const studies = shownStudies.map((s) => readStudy(store, s, allRuns, baseline));
+    const listedRuns = [
+      ...runs,
+      ...allRuns.filter((r) => !runIds.has(r.id) && studies.some((s) => isConfirmGrid(r.grid, s.name))),
+    ];
+    const accuracy = accuracyRows(runs, baseline);
+    const heads = [...runs.map((r) => r.head), ...studies.flatMap((s) => s.confirmation.map((c) => c.head))];
+    return {
+      meta: {
+        title: opts.study ? `headroom report: study ${opts.study}` : 'headroom report',
+        dbPath: opts.dbPath,
+        generatedAt: (opts.now ?? new Date()).toISOString(),
+        reportMachine: reportMachine(),
+        runMachines: [...new Set(listedRuns.map((r) => r.machine).filter((m): m is string => !!m))].sort(),
+        filters: { grid: opts.grid, study: opts.study },
+        counts: {
+          runs: listedRuns.length,
+          epochs: epochs.length,
+          studies: studies.length,
+          trials: studies.reduce((a, s) => a + s.trials.length, 0),
+        },
+        baseline,
+      },
+      runs: listedRuns,
+      curves: learningCurves(runs, epochs),
+      accuracy,
+      repr: reprView(runs, accuracy, baseline),
+      studies,
+      headOrder: orderHeads(heads, baseline),
+    };
+  } finally {
+    store.close();
+  }
+}

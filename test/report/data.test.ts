@@ -1,0 +1,260 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { summarize } from '../../src/stats/index.js';
+import { readReportData, paretoFront, ReportError } from '../../src/report/data.js';
+import type { AccuracyRow } from '../../src/report/types.js';
+import Database from 'better-sqlite3';
+import { FixtureDb } from './fixture.js';
+
+// Student t quantiles from tables (independent of src/stats): t_{0.975, 2}.
+const T975_DF2 = 4.302652729911275;
+
+let dir: string;
+let dbPath: string;
+
+const BASE = [0.9, 0.905, 0.91];
+const HEADS: Record<string, number[]> = {
+  'head-better': [0.95, 0.951, 0.952],
+  'head-worse': [0.85, 0.851, 0.852],
+  'head-same': [0.899, 0.906, 0.912],
+  'head-flip': [0.92, 0.921, 0.922], // raw p < 0.05, but not after Holm over four heads
+};
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'report-data-'));
+  dbPath = join(dir, 'fixture.db');
+  const f = new FixtureDb(dbPath);
+  BASE.forEach((acc, i) =>
+    f.addRun({
+      head: 'softmax-ce',
+      seed: i + 1,
+      testAcc: acc,
+      epochs: [0.5 + i * 0.01, 0.8 + i * 0.02, acc],
+    }),
+  );
+  for (const [head, accs] of Object.entries(HEADS))
+    accs.forEach((acc, i) => f.addRun({ head, seed: i + 1, testAcc: acc, epochs: [0.6, 0.85, acc] }));
+  f.addRun({ head: 'head-single', seed: 1, testAcc: 0.99 });
+  f.addRun({ head: 'head-same', seed: 9, status: 'diverged', divergedEpoch: 2, valAcc: null, testAcc: null });
+  // A second panel with two seeds per head: Welch's df is exactly 2 there, where the t tail has a closed form.
+  [0.8, 0.82].forEach((acc, i) =>
+    f.addRun({ dataset: 'fashion-mnist', head: 'softmax-ce', seed: i + 1, testAcc: acc }),
+  );
+  [0.9, 0.92].forEach((acc, i) =>
+    f.addRun({ dataset: 'fashion-mnist', head: 'linear-mse', seed: i + 1, testAcc: acc }),
+  );
+  // Validation only (no test accuracy stored): the table falls back to validation accuracy.
+  [0.7, 0.72].forEach((acc, i) =>
+    f.addRun({ dataset: 'spirals', head: 'softmax-ce', seed: i + 1, valAcc: acc }),
+  );
+
+  const s = f.addStudy('s1');
+  f.addTrial(s, { number: 0, expr: 'a', state: 'complete', rungs: [{ valAcc: 0.8, speed: 0.7 }] });
+  f.addTrial(s, { number: 1, expr: 'b', state: 'rejected', rejectReason: 'non-finite δ' });
+  f.addTrial(s, { number: 2, expr: 'c', state: 'complete', rungs: [{ valAcc: 0.75, speed: 0.75 }] });
+  f.addTrial(s, { number: 3, expr: 'd', state: 'rejected', rejectReason: 'non-finite δ' });
+  f.addTrial(s, { number: 4, expr: 'e', state: 'rejected', rejectReason: 'duplicate hash' });
+  f.addTrial(s, {
+    number: 5,
+    expr: 'f',
+    state: 'complete',
+    rungs: [
+      { valAcc: 0.85, speed: 0.6 },
+      { valAcc: 0.9, speed: 0.8 },
+    ],
+  });
+  f.addTrial(s, { number: 6, expr: 'g', state: 'complete', rungs: [{ valAcc: 0.7, speed: 0.65 }] });
+  [0.97, 0.971].forEach((acc, i) =>
+    f.addRun({ grid: 'confirm:s1', head: 'softmax-ce', seed: 100 + i, testAcc: acc }),
+  );
+  [0.975, 0.976].forEach((acc, i) =>
+    f.addRun({ grid: 'confirm:s1', head: 's1#5', seed: 100 + i, testAcc: acc }),
+  );
+  f.close();
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function row(rows: AccuracyRow[], panel: string, head: string): AccuracyRow {
+  const r = rows.find((x) => x.panel === panel && x.head === head);
+  assert.ok(r, `no row for ${panel} / ${head}`);
+  return r;
+}
+
+/** Holm's step-down adjustment, written out independently of src/stats. */
+function holmByHand(ps: number[]): number[] {
+  const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = new Array<number>(ps.length);
+  let run = 0;
+  order.forEach(([p, i], k) => {
+    run = Math.max(run, Math.min(1, (ps.length - k) * p));
+    out[i] = run;
+  });
+  return out;
+}
+
+test('accuracy CI is the Student-t interval (matches a hand computation and src/stats)', () => {
+  const data = readReportData({ dbPath });
+  const b = row(data.accuracy, 'mnist · keras-mlp', 'softmax-ce');
+  assert.equal(b.n, 3);
+  assert.equal(b.metric, 'test');
+  const half = (T975_DF2 * 0.005) / Math.sqrt(3);
+  assert.ok(Math.abs(b.mean - 0.905) < 1e-12);
+  assert.ok(Math.abs(b.lo - (0.905 - half)) < 1e-9, `lo ${b.lo}`);
+  assert.ok(Math.abs(b.hi - (0.905 + half)) < 1e-9, `hi ${b.hi}`);
+  const s = summarize(BASE);
+  assert.equal(b.lo, s.ci[0]);
+  assert.equal(b.hi, s.ci[1]);
+  assert.equal(b.verdict, 'baseline');
+  assert.equal(b.delta, null);
+});
+
+test('Welch p against the closed-form t tail at df = 2', () => {
+  const data = readReportData({ dbPath });
+  const r = row(data.accuracy, 'fashion-mnist · keras-mlp', 'linear-mse');
+  // Equal n and equal variances: Welch's df = 2(n − 1) = 2, and P(|T| > t) = 1 − t / sqrt(2 + t²) for df = 2.
+  const t = 0.1 / Math.sqrt(0.0002 / 2 + 0.0002 / 2);
+  const p = 1 - t / Math.sqrt(2 + t * t);
+  assert.ok(Math.abs(r.pRaw! - p) < 1e-9, `p ${r.pRaw} vs ${p}`);
+  assert.equal(r.pHolm, r.pRaw, 'one comparison in the panel: Holm changes nothing');
+  assert.ok(Math.abs(r.delta! - 0.1) < 1e-12);
+  assert.equal(r.verdict, 'better');
+});
+
+test('Δ table: Holm across the heads of a panel decides significance', () => {
+  const data = readReportData({ dbPath });
+  const panel = 'mnist · keras-mlp';
+  const names = Object.keys(HEADS);
+  const raw = names.map((h) => row(data.accuracy, panel, h).pRaw!);
+  const adj = holmByHand(raw);
+  names.forEach((h, i) => assert.ok(Math.abs(row(data.accuracy, panel, h).pHolm! - adj[i]) < 1e-12, h));
+
+  assert.equal(row(data.accuracy, panel, 'head-better').verdict, 'better');
+  assert.equal(row(data.accuracy, panel, 'head-worse').verdict, 'worse');
+  assert.equal(row(data.accuracy, panel, 'head-same').verdict, 'no significant difference');
+  const flip = row(data.accuracy, panel, 'head-flip');
+  assert.ok(flip.pRaw! < 0.05, `precondition: raw p ${flip.pRaw} < 0.05`);
+  assert.ok(flip.pHolm! >= 0.05, `precondition: Holm p ${flip.pHolm} ≥ 0.05`);
+  assert.equal(flip.verdict, 'no significant difference');
+  for (const r of data.accuracy) {
+    if (r.pHolm === null) continue;
+    const expected = r.pHolm < 0.05 ? (r.delta! > 0 ? 'better' : 'worse') : 'no significant difference';
+    assert.equal(r.verdict, expected, r.head);
+  }
+
+  const single = row(data.accuracy, panel, 'head-single');
+  assert.equal(single.verdict, 'too few runs');
+  assert.equal(single.pRaw, null);
+  assert.ok(Math.abs(single.delta! - (0.99 - 0.905)) < 1e-12);
+
+  const better = row(data.accuracy, panel, 'head-better');
+  assert.ok(better.deltaCi && better.deltaCi[0] < better.delta! && better.delta! < better.deltaCi[1]);
+});
+
+test('diverged runs are counted, not averaged; heads are ordered baseline first', () => {
+  const data = readReportData({ dbPath });
+  const same = row(data.accuracy, 'mnist · keras-mlp', 'head-same');
+  assert.equal(same.n, 3);
+  assert.equal(same.diverged, 1);
+  assert.deepEqual(same.seeds, [1, 2, 3]);
+  assert.equal(data.headOrder[0], 'softmax-ce');
+  assert.equal(data.accuracy.filter((r) => r.panel === 'mnist · keras-mlp')[0].head, 'softmax-ce');
+});
+
+test('a panel without test accuracy falls back to validation accuracy', () => {
+  const data = readReportData({ dbPath });
+  const r = row(data.accuracy, 'spirals · keras-mlp', 'softmax-ce');
+  assert.equal(r.metric, 'val');
+  assert.ok(Math.abs(r.mean - 0.71) < 1e-12);
+});
+
+test('learning curves summarise validation accuracy per epoch across seeds', () => {
+  const data = readReportData({ dbPath });
+  const p = data.curves.find(
+    (c) => c.head === 'softmax-ce' && c.panel === 'mnist · keras-mlp' && c.epoch === 2,
+  );
+  assert.ok(p);
+  // epoch 2 values 0.80, 0.82, 0.84: mean 0.82, sd 0.02
+  assert.equal(p.n, 3);
+  assert.ok(Math.abs(p.mean - 0.82) < 1e-12);
+  assert.ok(Math.abs(p.hi - p.mean - (T975_DF2 * 0.02) / Math.sqrt(3)) < 1e-9);
+  // The diverged run (epoch 1 only) is not part of any curve.
+  const same1 = data.curves.find((c) => c.head === 'head-same' && c.epoch === 1);
+  assert.equal(same1?.n, 3);
+});
+
+test('studies: search curve, rejections, Pareto front and the confirmation table', () => {
+  const data = readReportData({ dbPath });
+  assert.equal(data.studies.length, 1);
+  const s = data.studies[0];
+  assert.deepEqual(s.states, { complete: 4, rejected: 3 });
+  assert.deepEqual(s.rejections, [
+    { reason: 'non-finite δ', count: 2 },
+    { reason: 'duplicate hash', count: 1 },
+  ]);
+  const r0 = s.searchCurve.filter((p) => p.rung === 0);
+  assert.deepEqual(
+    r0.map((p) => [p.number, p.best]),
+    [
+      [0, 0.8],
+      [2, 0.8],
+      [5, 0.85],
+      [6, 0.85],
+    ],
+  );
+  assert.deepEqual(
+    s.searchCurve.filter((p) => p.rung === 1).map((p) => p.number),
+    [5],
+  );
+  // Rung 0 points (acc, speed): 0 (.8,.7), 2 (.75,.75), 5 (.85,.6), 6 (.7,.65, dominated by 0 and 2).
+  assert.equal(s.paretoRung, 0);
+  assert.deepEqual(
+    s.pareto
+      .filter((p) => p.front)
+      .map((p) => p.number)
+      .sort(),
+    [0, 2, 5],
+  );
+  const top = s.trials.find((t) => t.number === 5);
+  assert.equal(top?.rung, 1);
+  assert.equal(top?.valAcc, 0.9);
+  assert.deepEqual(s.confirmGrids, ['confirm:s1']);
+  assert.deepEqual(
+    s.confirmation.map((c) => c.head),
+    ['softmax-ce', 's1#5'],
+  );
+  // Confirmation runs stay out of the main tables but are listed with the runs.
+  assert.ok(!data.accuracy.some((r) => r.head === 's1#5'));
+  assert.ok(data.runs.some((r) => r.grid === 'confirm:s1'));
+});
+
+test('filters: --grid restricts runs, --study restricts studies', () => {
+  const none = readReportData({ dbPath, grid: 'nope', study: 'nope' });
+  assert.equal(none.accuracy.length, 0);
+  assert.equal(none.studies.length, 0);
+  const confirm = readReportData({ dbPath, grid: 'confirm:s1' });
+  assert.deepEqual([...new Set(confirm.accuracy.map((r) => r.head))], ['softmax-ce', 's1#5']);
+});
+
+test('pareto front of a hand-made set', () => {
+  const pts = [
+    { valAcc: 1, speed: 0 },
+    { valAcc: 0, speed: 1 },
+    { valAcc: 0.5, speed: 0.5 },
+    { valAcc: 0.4, speed: 0.4 },
+    { valAcc: 0.5, speed: 0.5 }, // a tie is not dominated
+  ];
+  assert.deepEqual(paretoFront(pts), [true, true, true, false, true]);
+});
+
+test('a missing file or a foreign database is one clear error', () => {
+  assert.throws(() => readReportData({ dbPath: join(dir, 'missing.db') }), ReportError);
+  const other = join(dir, 'other.db');
+  const db = new Database(other);
+  db.exec('CREATE TABLE something(x)');
+  db.close();
+  assert.throws(() => readReportData({ dbPath: other }), /not a headroom database/);
+});
