@@ -36,6 +36,11 @@ export interface GenOptions {
   maxDepth?: number;
   /** Maximum node count. Default 16. */
   maxSize?: number;
+  /**
+   * Vec and row trees are at least this deep where the limits allow (1 allows a bare leaf such as `t`). Default 2.
+   * Constant subtrees are mostly single literals whatever this says.
+   */
+  minDepth?: number;
   /** Literals drawn by the generator; otherwise a log-uniform value in [1e-3, 10) is drawn. */
   constants?: readonly number[];
   /** Probability of drawing from `constants` rather than log-uniform. Default 0.8. */
@@ -52,6 +57,7 @@ export const DEFAULT_CONSTANTS: readonly number[] = [0.001, 0.01, 0.1, 0.5, 1, 2
 interface Resolved {
   maxDepth: number;
   maxSize: number;
+  minDepth: number;
   constants: readonly number[];
   pNice: number;
   unaryOps: readonly UnaryOp[];
@@ -66,6 +72,7 @@ function resolve(o: GenOptions = {}): Resolved {
   const r: Resolved = {
     maxDepth: o.maxDepth ?? 5,
     maxSize: o.maxSize ?? 16,
+    minDepth: o.minDepth ?? 2,
     constants: o.constants ?? DEFAULT_CONSTANTS,
     pNice: o.pNiceConstant ?? 0.8,
     unaryOps: o.unaryOps ?? UNARY_OPS,
@@ -107,23 +114,24 @@ function smallerType(rng: Rng, t: ExprType): ExprType {
   return u < 0.5 ? 'vec' : u < 0.65 ? 'row' : 'const';
 }
 
-function gen(rng: Rng, type: ExprType, depthLeft: number, budget: number, o: Resolved): Expr {
+function gen(rng: Rng, type: ExprType, depthLeft: number, budget: number, o: Resolved, level = 0): Expr {
   const leafOnly = depthLeft <= 1 || budget < 2;
   if (leafOnly || (type === 'const' && rng.next() < 0.85)) {
     return terminal(rng, type, o);
   }
   // weights: terminal, unary, binary, reduce
   const w = [
-    0.3,
+    type !== 'const' && level + 1 < o.minDepth ? 0 : 0.3,
     o.unaryOps.length > 0 ? 0.3 : 0,
     budget >= 3 && o.binaryOps.length > 0 ? 0.45 : 0,
     type === 'row' && o.reduceOps.length > 0 ? 0.5 : 0,
   ];
+  if (w.every((x) => x === 0)) return terminal(rng, type, o);
   switch (pickWeighted(rng, w)) {
     case 0:
       return terminal(rng, type, o);
     case 1:
-      return unary(pick(rng, o.unaryOps), gen(rng, type, depthLeft - 1, budget - 1, o));
+      return unary(pick(rng, o.unaryOps), gen(rng, type, depthLeft - 1, budget - 1, o, level + 1));
     case 2: {
       const other = smallerType(rng, type);
       const typeFirst = rng.next() < 0.5;
@@ -132,25 +140,34 @@ function gen(rng: Rng, type: ExprType, depthLeft: number, budget: number, o: Res
       const rightMin = minSize(rt, o);
       const leftMax = budget - 1 - rightMin;
       const leftBudget = 1 + randInt(rng, Math.max(1, leftMax));
-      const left = gen(rng, lt, depthLeft - 1, Math.max(minSize(lt, o), leftBudget), o);
-      const right = gen(rng, rt, depthLeft - 1, Math.max(rightMin, budget - 1 - nodeCount(left)), o);
+      const left = gen(rng, lt, depthLeft - 1, Math.max(minSize(lt, o), leftBudget), o, level + 1);
+      const right = gen(
+        rng,
+        rt,
+        depthLeft - 1,
+        Math.max(rightMin, budget - 1 - nodeCount(left)),
+        o,
+        level + 1,
+      );
       return binary(pick(rng, o.binaryOps), left, right);
     }
     default:
-      return reduce(pick(rng, o.reduceOps), gen(rng, 'vec', depthLeft - 1, budget - 1, o));
+      return reduce(pick(rng, o.reduceOps), gen(rng, 'vec', depthLeft - 1, budget - 1, o, level + 1));
   }
 }
 
 /**
- * A random tree of the given type within the depth and size limits (an occasional tree may exceed maxSize by a
- * node or two when the only way to finish a typed branch is a reduction; callers that need a hard limit check
- * `nodeCount`). Deterministic for a given rng state.
+ * A random tree of the given type within the depth and size limits and at least minDepth deep (draws are
+ * repeated until one fits; after 100 misfits, possible only with very tight limits, a single leaf is returned).
+ * Deterministic for a given rng state.
  */
 export function randomExpr(rng: Rng, type: ExprType, opts?: GenOptions): Expr {
   const o = resolve(opts);
   for (let attempt = 0; attempt < 100; attempt++) {
     const e = gen(rng, type, o.maxDepth, o.maxSize, o);
-    if (nodeCount(e) <= o.maxSize && depth(e) <= o.maxDepth) return e;
+    const d = depth(e);
+    const deepEnough = type === 'const' || d >= Math.min(o.minDepth, o.maxDepth);
+    if (nodeCount(e) <= o.maxSize && d <= o.maxDepth && deepEnough) return e;
   }
   return terminal(rng, type, o);
 }
@@ -242,7 +259,7 @@ export function mutateSubtree(e: Expr, rng: Rng, opts?: MutateOptions): Expr | u
   const n = pick(rng, typedNodes(e));
   const depthLeft = Math.max(1, o.maxDepth - n.level);
   const budget = Math.max(minSize(n.type, o), o.maxSize - (nodeCount(e) - n.size));
-  const fresh = randomExpr(rng, n.type, { ...opts, maxDepth: depthLeft, maxSize: budget });
+  const fresh = randomExpr(rng, n.type, { ...opts, maxDepth: depthLeft, maxSize: budget, minDepth: 1 });
   return replaceAt(e, n.path, fresh);
 }
 
@@ -259,6 +276,7 @@ export function mutateInsert(e: Expr, rng: Rng, opts?: MutateOptions): Expr | un
     const st = smallerType(rng, n.type);
     const sib = randomExpr(rng, st, {
       ...opts,
+      minDepth: 1,
       maxDepth: Math.max(1, o.maxDepth - n.level - 1),
       maxSize: Math.max(minSize(st, o), spare),
     });

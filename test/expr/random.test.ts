@@ -45,6 +45,20 @@ test('random trees have the requested type and respect the limits (3 × 3000 see
   }
 });
 
+test('minDepth keeps vec and row trees from being bare leaves', () => {
+  let leaves = 0;
+  for (let seed = 0; seed < 1000; seed++) {
+    for (const type of ['vec', 'row'] as const) {
+      const a = randomExpr(createRng(seed), type);
+      const b = randomExpr(createRng(seed), type, { minDepth: 3 });
+      assert.ok(depth(a) >= 2, print(a));
+      assert.ok(depth(b) >= 3, print(b));
+      if (nodeCount(randomExpr(createRng(seed), type, { minDepth: 1 })) === 1) leaves++;
+    }
+  }
+  assert.ok(leaves > 100, `minDepth 1 gave only ${leaves} leaves`);
+});
+
 test('generation is deterministic per seed', () => {
   for (let seed = 0; seed < 200; seed++) {
     const a = randomExpr(createRng(seed), 'vec', { maxDepth: 6, maxSize: 30 });
