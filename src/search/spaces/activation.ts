@@ -13,7 +13,7 @@ export function parseActivation(text: string): { base: ActivationBase; a: string
   const m = /^\s*(ce-like|mse)\s*:\s*(.*)$/s.exec(text);
   if (!m) throw new CandidateError(`activation candidate must read '<ce-like|mse>: a(z)', got '${text}'`);
   const a = m[2]!;
-  const { expr, text: canon } = canonicalExpr(a, 'vec');
+  const { expr, text: canon } = canonicalExpr(a, 'vec', ACTIVATION_VARS);
   const bad = [...freeVars(expr)].filter((v) => !ACTIVATION_VARS.includes(v));
   if (bad.length > 0)
     throw new CandidateError(`an output activation cannot read ${bad.join(', ')} (only z, p, C)`);
@@ -49,7 +49,7 @@ export function activationSpace(): Space {
     },
     toHead(c: Candidate, id = 'activation-candidate'): Head {
       const { base, a } = parseActivation(c.expr);
-      const f = compileActivation(canonicalExpr(a, 'vec').expr);
+      const f = compileActivation(canonicalExpr(a, 'vec', ACTIVATION_VARS).expr);
       return activationHead(id, f, base, {
         title: `${base} ∘ a(z) = ${a}`,
         formula: base === 'mse' ? `½‖a(z) − t‖², a(z) = ${a}` : `−log(a_y / Σ_k a_k), a(z) = ${a}`,

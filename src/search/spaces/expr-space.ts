@@ -1,6 +1,7 @@
 import {
   crossover as crossoverExpr,
   ExprError,
+  freeVars,
   mutate as mutateExpr,
   parse,
   print,
@@ -16,8 +17,22 @@ import { CandidateError, type Candidate } from '../types.js';
 /** Generation limits shared by the structural spaces: small trees, as in GLO / AutoLoss-Zero's early generations. */
 export const GEN: GenOptions = { maxDepth: 5, maxSize: 14 };
 
+/**
+ * simplify(), unless it introduces a variable the space forbids: it keeps a vec-typed zero as `0 * t`, which an
+ * output activation may not read (z − z would become 0 * t).
+ */
+function simplified(e: Expr, vars?: readonly VarName[]): Expr {
+  const s = simplify(e);
+  if (vars && [...freeVars(s)].some((v) => !vars.includes(v))) return e;
+  return s;
+}
+
 /** Parses and canonicalises (simplify, then print) an expression of the given type; CandidateError on failure. */
-export function canonicalExpr(text: string, type: 'vec' | 'row'): { expr: Expr; text: string } {
+export function canonicalExpr(
+  text: string,
+  type: 'vec' | 'row',
+  vars?: readonly VarName[],
+): { expr: Expr; text: string } {
   let e: Expr;
   try {
     e = parse(text, type);
@@ -25,7 +40,7 @@ export function canonicalExpr(text: string, type: 'vec' | 'row'): { expr: Expr; 
     if (err instanceof ExprError) throw new CandidateError(err.message);
     throw err;
   }
-  const s = simplify(e);
+  const s = simplified(e, vars);
   return { expr: s, text: print(s) };
 }
 
@@ -40,7 +55,7 @@ export class ExprOps {
   ) {}
 
   private out(e: Expr): string {
-    return print(simplify(e));
+    return print(simplified(e, this.gen.vars));
   }
 
   sample(rng: Rng): string {
@@ -48,14 +63,14 @@ export class ExprOps {
   }
 
   mutate(text: string, rng: Rng): string {
-    const e = canonicalExpr(text, this.type).expr;
+    const e = canonicalExpr(text, this.type, this.gen.vars).expr;
     return this.out(mutateExpr(e, rng, this.gen).expr);
   }
 
   crossover(a: string, b: string, rng: Rng): string {
-    return this.out(
-      crossoverExpr(canonicalExpr(a, this.type).expr, canonicalExpr(b, this.type).expr, rng, this.gen),
-    );
+    const va = canonicalExpr(a, this.type, this.gen.vars).expr;
+    const vb = canonicalExpr(b, this.type, this.gen.vars).expr;
+    return this.out(crossoverExpr(va, vb, rng, this.gen));
   }
 }
 

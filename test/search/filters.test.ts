@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HeadFilter, targetMargin, toyTaskAccuracy } from '../../src/search/filters.js';
+import { getSpace } from '../../src/search/spaces/index.js';
+import type { Candidate } from '../../src/search/types.js';
+
+const never = () => false;
+const delta = new HeadFilter(getSpace('delta'));
+const deltaNoKnown = new HeadFilter(getSpace('delta'), undefined, false);
+
+function verdict(f: HeadFilter, c: Candidate | string, isDup: (h: string) => boolean = never) {
+  return f.check(typeof c === 'string' ? { expr: c } : c, isDup);
+}
+
+test('parse and type errors are rejected as parse', () => {
+  assert.equal(verdict(delta, 'p -').reason, 'parse');
+  assert.equal(verdict(delta, 'sum(z)').reason, 'parse', 'a row where a vec is needed');
+  assert.equal(
+    verdict(new HeadFilter(getSpace('loss')), 'z - t').reason,
+    'parse',
+    'a vec where a loss (row) is needed',
+  );
+});
+
+test('a δ that overflows on the probe batch is rejected as non-finite', () => {
+  assert.equal(verdict(delta, 'exp(exp(exp(z))) - t').reason, 'non-finite');
+  assert.equal(verdict(new HeadFilter(getSpace('loss')), 'sum(exp(exp(z)))').reason, 'non-finite');
+});
+
+test('a δ that lowers the target logit is rejected as wrong-sign', () => {
+  // t − p: δ_y − mean_{k≠y} δ_k = (1 − p_y) + (1 − p_y)/(C − 1) > 0 for every example
+  assert.equal(verdict(delta, 't - p').reason, 'wrong-sign');
+  // loss z_y: ∂/∂z_y = 1 > 0 and 0 elsewhere
+  assert.equal(verdict(new HeadFilter(getSpace('loss')), 'zy').reason, 'wrong-sign');
+  // a loss that does not read z at all has δ = 0
+  assert.equal(verdict(new HeadFilter(getSpace('loss')), 'sum(t)').reason, 'wrong-sign');
+  // the margin itself, on a hand example: C = 3, y = 0, δ = [−1, 0.5, 1.5] → −1 − 1 = −2
+  assert.equal(targetMargin(Float64Array.from([-1, 0.5, 1.5]), Int32Array.from([0]), 3), -2);
+});
+
+test('a δ that points the right way on the probe but cannot fit the toy task is rejected as toy-task', () => {
+  // δ_y = 0.5 − |z_y|: right direction on the probe (|z_y| is mostly > 0.5 there), but from a small-logit start it
+  // drives z_y to −0.5 and leaves the other logits alone, so the linear model does not separate the blobs.
+  const v = verdict(deltaNoKnown, 't * (0.5 - abs(zy))');
+  assert.equal(v.reason, 'toy-task', JSON.stringify(v));
+});
+
+test('good δ-rules pass: exp(z) − t and p − t (known heads aside), 2(p − t) and a loss −p_y', () => {
+  for (const e of ['exp(z) - t', 'p - t', '2 * (p - t)', 'p - t + 0.01 * z']) {
+    const v = verdict(deltaNoKnown, e);
+    assert.equal(v.reason, undefined, `${e}: ${JSON.stringify(v)}`);
+    assert.equal(v.duplicateOf, undefined);
+    assert.ok(v.hash);
+  }
+  const v = verdict(new HeadFilter(getSpace('loss'), undefined, false), '-py');
+  assert.equal(v.reason, undefined, JSON.stringify(v));
+  assert.ok(toyTaskAccuracy(getSpace('delta').toHead({ expr: 'p - t' })) >= 0.9);
+});
+
+test('duplicates: of known heads (p − t is softmax-ce) and of earlier trials (by functional hash)', () => {
+  assert.match(verdict(delta, 'p - t').duplicateOf ?? '', /softmax-ce/);
+  assert.match(verdict(delta, 'exp(z) - t').duplicateOf ?? '', /oland-exp/);
+  // the loss form of CE is the same function as the δ form: δ-hashes agree across spaces
+  assert.match(verdict(new HeadFilter(getSpace('loss')), '-log(py)').duplicateOf ?? '', /softmax-ce/);
+  assert.match(
+    verdict(new HeadFilter(getSpace('activation')), 'ce-like: exp(z)').duplicateOf ?? '',
+    /softmax-ce/,
+  );
+  const poly = getSpace('poly');
+  assert.match(
+    verdict(new HeadFilter(poly), poly.continuous!.fromVector([1, 0, 0, 0])).duplicateOf ?? '',
+    /poly1/,
+  );
+  // within a study: equivalent forms share a hash, different functions do not
+  const seen = new Set<string>();
+  const a = verdict(deltaNoKnown, '2 * (p - t)', (h) => seen.has(h));
+  seen.add(a.hash!);
+  assert.equal(a.duplicateOf, undefined);
+  const b = verdict(deltaNoKnown, 'p + p - 2 * t', (h) => seen.has(h));
+  assert.match(b.duplicateOf ?? '', /earlier trial/);
+  const c = verdict(deltaNoKnown, '3 * (p - t)', (h) => seen.has(h));
+  assert.equal(c.duplicateOf, undefined);
+  assert.notEqual(c.hash, a.hash);
+});
+
+test('rejections cost milliseconds', () => {
+  const f = new HeadFilter(getSpace('delta'));
+  f.knownHeads();
+  const cheap = ['p -', 'exp(exp(exp(z))) - t', 't - p', 'p - t', 'zy * t', 'sigmoid(z) - t'];
+  const t0 = performance.now();
+  for (let i = 0; i < 5; i++) for (const e of cheap) verdict(f, e);
+  const ms = (performance.now() - t0) / (5 * cheap.length);
+  // a few ms on an idle core; generous so that a loaded CI machine does not fail it
+  assert.ok(ms < 60, `${ms.toFixed(1)} ms per rejection`);
+});
