@@ -337,18 +337,19 @@ HR_FN(OneHot) {
   HR_CATCH("oneHot", &a)
 }
 
-// where(cond, a|number, b|number): numbers become 0-dim tensors of the other operand's dtype (float32 if both are numbers).
+// where(cond, a|null, b|null, aValue, bValue): a null handle means "use the number"; numbers become 0-dim tensors of the
+// other operand's dtype (float32 if both are numbers). Handles are numbers too, hence the separate value slots.
 HR_FN(Where) {
   auto& c = T(info, 0, "where");
-  bool an = info[1].IsNumber(), bn = info[2].IsNumber();
+  bool an = isNullish(info[1]), bn = isNullish(info[2]);
   at::Tensor a = an ? at::Tensor() : T(info, 1, "where");
   at::Tensor b = bn ? at::Tensor() : T(info, 2, "where");
   HR_TRY
   auto optsOf = [&](const at::Tensor& other) {
     return other.defined() ? other.options() : at::TensorOptions().dtype(at::kFloat).device(c.device());
   };
-  if (an) a = at::scalar_tensor(S(info, 1), optsOf(b));
-  if (bn) b = at::scalar_tensor(S(info, 2), optsOf(a));
+  if (an) a = at::scalar_tensor(S(info, 3), optsOf(b));
+  if (bn) b = at::scalar_tensor(S(info, 4), optsOf(a));
   return wrap(info.Env(), at::where(c, a, b));
   HR_CATCH("where", &c, &a, &b)
 }

@@ -167,7 +167,7 @@ export interface Native {
   topk(a: H, k: number, dim: number, largest: boolean): Pair;
   sort(a: H, dim: number, descending: boolean): Pair;
   oneHot(a: H, numClasses: number): H;
-  where(c: H, a: H | number, b: H | number): H;
+  where(c: H, a: H | null, b: H | null, aValue: number, bValue: number): H;
   cat(ts: H[], dim: number): H;
   stack(ts: H[], dim: number): H;
 

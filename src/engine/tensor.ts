@@ -692,9 +692,11 @@ export function eye(n: number, opts: TensorOptions = {}): Tensor {
 
 // ---- functional ops
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  const ah = typeof a === 'number' ? a : handleOf(a, 'where');
-  const bh = typeof b === 'number' ? b : handleOf(b, 'where');
-  return w(N.where(handleOf(cond, 'where'), ah, bh));
+  const ah = typeof a === 'number' ? null : handleOf(a, 'where');
+  const bh = typeof b === 'number' ? null : handleOf(b, 'where');
+  return w(
+    N.where(handleOf(cond, 'where'), ah, bh, typeof a === 'number' ? a : 0, typeof b === 'number' ? b : 0),
+  );
 }
 export function cat(ts: readonly Tensor[], dim = 0): Tensor {
   return w(
