@@ -17,14 +17,14 @@ import {
   where,
   type Tensor,
 } from '../../src/engine/index.js';
-import { awayFromZero, gradcheck, uniform } from './helpers.js';
+import { awayFromZero, gradcheck, uniform, type Input } from './helpers.js';
 
 const u = (n: number, seed: number, lo = -1, hi = 1): Float64Array => uniform(n, lo, hi, seed);
 
 test('gradcheck: elementwise unary', () => {
   const x = { data: awayFromZero(6, 0.2, 1.5, 1), shape: [2, 3] };
   const pos = { data: u(6, 2, 0.3, 2), shape: [2, 3] };
-  const cases: [string, (t: Tensor) => Tensor, typeof x][] = [
+  const cases: [string, (t: Tensor) => Tensor, Input][] = [
     ['neg', (t) => t.neg(), x],
     ['exp', (t) => t.exp(), x],
     ['log', (t) => t.log(), pos],

@@ -89,7 +89,7 @@ export function gradcheck(
         pi[j] = pi[j]! + eps;
         mi[j] = mi[j]! - eps;
         const num = (lossAt(plus) - lossAt(minus)) / (2 * eps);
-        const ana = g[j]!;
+        const ana: number = g[j]!;
         if (!(Math.abs(num - ana) <= atol + rtol * Math.abs(num))) {
           assert.fail(`${name}: d/dinput${i}[${j}] autograd ${ana} vs finite difference ${num}`);
         }
