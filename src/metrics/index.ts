@@ -16,4 +16,5 @@ export {
   type Labels,
   type FloatArray,
 } from './matrix.js';
+export { toMatrix, toLabels, tensorAccuracy, tensorEce, tensorNll } from './tensor.js';
 export * from './representation/index.js';

@@ -13,12 +13,23 @@
  * Σ_{m,n} sim = N_k² ‖μ_k‖², so d̄_within = 1 − (1/K) Σ_k ‖μ_k‖² and d̄_total = 1 − ‖(1/K) Σ_k μ_k‖².
  * R² is 1 when each class collapses to one direction and ≈ 0 when labels carry no angular information.
  */
-import { type Labels, type Matrix, checkLabels, classMeans, l2NormalizeRows } from '../matrix.js';
+import { type Labels, type Matrix, checkLabels } from '../matrix.js';
 
 export function classSeparationR2(x: Matrix, y: Labels): number {
   const present = checkLabels('classSeparationR2', y, x.rows);
-  const { means, counts } = classMeans({ data: l2NormalizeRows(x), rows: x.rows, cols: x.cols }, y, present);
-  const d = x.cols;
+  const { rows: n, cols: d, data } = x;
+  // One pass: class sums of the unit-normalised rows (no normalised copy of the features).
+  const sums = new Float64Array(present * d);
+  const counts = new Float64Array(present);
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    let sq = 0;
+    for (let j = 0; j < d; j++) sq += data[o + j] * data[o + j];
+    const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+    const c = y[i] * d;
+    counts[y[i]]++;
+    for (let j = 0; j < d; j++) sums[c + j] += data[o + j] * inv;
+  }
   const grand = new Float64Array(d);
   let k = 0;
   let within = 0;
@@ -27,7 +38,7 @@ export function classSeparationR2(x: Matrix, y: Labels): number {
     k++;
     let sq = 0;
     for (let j = 0; j < d; j++) {
-      const m = means[c * d + j];
+      const m = sums[c * d + j] / counts[c];
       sq += m * m;
       grand[j] += m;
     }
