@@ -96,6 +96,22 @@ function facetColumns(panels: number, cellWidth: number): number {
 
 const pct = '.1%';
 
+/**
+ * A Student-t interval over two or three seeds can reach past 0% or 100%; the tables print it as computed, the charts
+ * stop it at the bounds an accuracy can take so the axis stays readable.
+ */
+const CLIP_CI = [
+  { calculate: 'clamp(datum.lo, 0, 1)', as: 'loClip' },
+  { calculate: 'clamp(datum.hi, 0, 1)', as: 'hiClip' },
+];
+
+function clip01(x: number): number {
+  return Math.min(1, Math.max(0, x));
+}
+
+/** Legend entries as solid strokes: the faint band layer would otherwise wash out the legend's symbols. */
+const STROKE_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolOpacity: 1, symbolSize: 120 };
+
 /** Validation accuracy against epoch: mean line, Student-t 95% band, one facet per dataset · model. */
 export function learningCurvesSpec(points: CurvePoint[], allHeads: HeadScale): TopLevelSpec {
   const heads = subsetScale(
@@ -103,7 +119,14 @@ export function learningCurvesSpec(points: CurvePoint[], allHeads: HeadScale): T
     points.map((p) => p.head),
   );
   const panels = new Set(points.map((p) => p.panel)).size;
-  const color = { field: 'head', type: 'nominal' as const, title: 'head', scale: heads, sort: heads.domain };
+  const color = {
+    field: 'head',
+    type: 'nominal' as const,
+    title: 'head',
+    scale: heads,
+    sort: heads.domain,
+    legend: STROKE_LEGEND,
+  };
   return {
     ...base('Validation accuracy against epoch'),
     data: { values: points },
@@ -115,12 +138,12 @@ export function learningCurvesSpec(points: CurvePoint[], allHeads: HeadScale): T
       layer: [
         {
           // A band needs two seeds; single-seed points still get a line.
-          transform: [{ filter: 'datum.n >= 2' }],
+          transform: [{ filter: 'datum.n >= 2' }, ...CLIP_CI],
           mark: { type: 'area', opacity: 0.16, interpolate: 'linear' },
           encoding: {
             x: { field: 'epoch', type: 'quantitative' },
-            y: { field: 'lo', type: 'quantitative' },
-            y2: { field: 'hi' },
+            y: { field: 'loClip', type: 'quantitative' },
+            y2: { field: 'hiClip' },
             color,
           },
         },
@@ -207,9 +230,9 @@ export function finalAccuracySpec(rows: AccuracyRow[], allHeads: HeadScale): Top
           },
         },
         {
-          transform: [{ filter: "datum.kind === 'summary' && datum.n >= 2" }],
+          transform: [{ filter: "datum.kind === 'summary' && datum.n >= 2" }, ...CLIP_CI],
           mark: { type: 'rule', strokeWidth: 2 },
-          encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, y, color },
+          encoding: { x: { field: 'loClip', type: 'quantitative' }, x2: { field: 'hiClip' }, y, color },
         },
         {
           transform: [{ filter: "datum.kind === 'summary'" }],
@@ -349,11 +372,11 @@ export function accuracyTransferSpec(repr: ReprView, allHeads: HeadScale): TopLe
         panel: r.panel,
         head: r.head,
         transfer: t.mean,
-        tLo: t.lo,
-        tHi: t.hi,
+        tLo: clip01(t.lo),
+        tHi: clip01(t.hi),
         acc: a.mean,
-        aLo: a.lo,
-        aHi: a.hi,
+        aLo: clip01(a.lo),
+        aHi: clip01(a.hi),
         n: Math.min(t.n, a.n),
       };
     });
@@ -443,7 +466,7 @@ export function searchCurveSpec(points: SearchCurvePoint[]): TopLevelSpec {
     height: 220,
     layer: [
       {
-        mark: { type: 'point', size: 16, opacity: 0.45, filled: true },
+        mark: { type: 'point', size: 26, opacity: 0.6, filled: true },
         encoding: {
           x: { field: 'number', type: 'quantitative', title: 'trial number' },
           y: {

@@ -184,7 +184,7 @@ function learningSection(page: Page, data: ReportData, heads: HeadScale): string
   return page.chart(
     learningCurvesSpec(data.curves, heads),
     `Validation accuracy after each epoch, one panel per dataset · model. Lines are the mean over seeds (up to ${maxN} per head);
-shaded bands are 95% confidence intervals for the mean (Student t, n − 1 degrees of freedom), drawn where at least two seeds exist.
+shaded bands are 95% confidence intervals for the mean (Student t, n − 1 degrees of freedom), drawn where at least two seeds exist and stopped at 0% and 100%.
 Only runs that finished without diverging are included. Panels have independent y-axes.`,
   );
 }
@@ -197,7 +197,8 @@ function accuracySection(page: Page, data: ReportData, heads: HeadScale): string
     page.chart(
       finalAccuracySpec(data.accuracy, heads),
       `Final accuracy per head. Thin ticks are individual seeds, the dot is the mean and the bar its 95% Student-t confidence
-interval. Test accuracy is shown where every run of the head stored one, validation accuracy otherwise.`,
+interval (drawn up to 0% and 100%; Table 1 gives it as computed). Test accuracy is shown when the panel's runs stored it,
+validation accuracy otherwise.`,
     ),
     page.tableCaption(
       `Accuracy per head and difference from the baseline <code>${b}</code>. Δ is the difference of means in percentage points,
