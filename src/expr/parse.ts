@@ -11,7 +11,7 @@
  * number is the base of ^ (`-2^2` is −(2²)) or is parenthesised (`-(2)` is neg applied to 2). The printer relies
  * on this to print every tree back unambiguously.
  *
- * Names: variables z t p zy py C; calls exp log sqrt square cube abs tanh sigmoid softplus relu neg (1 argument),
+ * Names: variables z t p zy py C (z_y and p_y are accepted for zy and py); calls exp log sqrt square cube abs tanh sigmoid softplus relu neg (1 argument),
  * sum mean logsumexp (1 argument, reduce over classes), max (1 argument: reduction; 2: elementwise), min and
  * pow (2 arguments; pow(a, b) is a^b). The Unicode signs − × ÷ are accepted for - * /.
  */
@@ -30,6 +30,9 @@ interface Token {
 }
 
 const MAX_NESTING = 256;
+
+/** The catalogue writes z_y and p_y; they read as zy and py (and print back as those). */
+const ALIASES: Readonly<Record<string, VarName>> = { z_y: 'zy', p_y: 'py' };
 
 function tokenize(src: string): Token[] {
   const toks: Token[] = [];
@@ -216,7 +219,7 @@ class Parser {
   }
 
   private parseVariable(tok: Token): Expr {
-    const name = tok.text;
+    const name = ALIASES[tok.text] ?? tok.text;
     if (Object.hasOwn(VAR_TYPES, name)) return this.mark(v(name as VarName), tok.start, tok.end);
     if (isFunctionName(name)) this.fail(`'${name}' is a function: call it as ${name}(...)`, tok);
     this.fail(`unknown identifier '${name}' (variables: z, t, p, zy, py, C)`, tok);

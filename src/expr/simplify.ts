@@ -254,6 +254,7 @@ function canonicalSum(e: Expr): Expr {
     else prev.coef += t.coef;
   }
   const combined = [...byKey.values()];
+  if (!combined.every((t) => Number.isFinite(t.coef))) return e; // 1e308·x + 1e308·x: leave it to evaluate as Inf
   // 0·x and x − x vanish only when x is finite; otherwise keep the 0·x term (it is NaN where x is ±Inf).
   const kept = combined.filter((t) => t.coef !== 0 || (t.factors.length > 0 && !t.factors.every(finiteSafe)));
   const out = buildSum(kept);

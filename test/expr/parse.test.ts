@@ -56,6 +56,7 @@ test('parse builds the expected trees', () => {
     ['z × t ÷ 2 − p', binary('sub', binary('div', binary('mul', v('z'), v('t')), num(2)), v('p'))],
     ['  sum( p *t )', reduce('sum', binary('mul', v('p'), v('t')))],
     ['.5', num(0.5)],
+    ['z_y - p_y', binary('sub', v('zy'), v('py'))],
   ];
   for (const [text, want] of cases)
     assert.ok(exprEquals(parse(text), want), `${text} → ${print(parse(text))}`);
