@@ -9,7 +9,7 @@ import type { Head, OutputLayerKind } from '../heads/index.js';
 import type { DeltaHead, DeltaPoint, DeltaView } from './types.js';
 
 export const DELTA_CLASSES = 10;
-export const DELTA_POINTS = 121;
+export const DELTA_POINTS = 120;
 /** Late in training: A-Softmax's λ schedule has reached its floor by then. */
 export const DELTA_STEP = 100_000;
 
@@ -18,8 +18,11 @@ export function marginRange(layer: OutputLayerKind): [number, number] {
   return layer === 'linear' ? [-6, 6] : [-1, 1];
 }
 
+/**
+ * Cell midpoints, so m = 0 is never sampled: there z = 0, and heads that normalise z (logit-norm) are singular.
+ */
 export function margins([lo, hi]: [number, number], n = DELTA_POINTS): number[] {
-  return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * (i + 0.5)) / n);
 }
 
 /**

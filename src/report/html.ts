@@ -235,7 +235,8 @@ function deltaSection(page: Page, data: ReportData): string {
 for C = ${d.numClasses} classes and logits z = (m, 0, …, 0) with the label on class 0, as the target logit m sweeps its range.
 softmax-ce's δ = p − t is dashed grey for reference. δ-rules plot their stated δ; losses plot their autograd gradient (× batch size).
 Heads with a cosine or normalised-weights output layer see z = cos θ (‖x‖ = 1), so their m stays in [−1, 1].
-Panels where |δ| exceeds ${SYMLOG_ABOVE} use a symmetric-log y-axis (marked under the head's name). These curves are deterministic functions of each head's formula and default parameters
+Heads that normalise z (logit-norm) are scale-invariant along this probe, so their δ on the target is zero
+and all of their push comes through the other classes. Panels where |δ| exceeds ${SYMLOG_ABOVE} use a symmetric-log y-axis (marked under the head's name). These curves are deterministic functions of each head's formula and default parameters
 (or the parameters its runs used): they are computed by the engine when the report is written, not read from the database.`,
     ),
     skipped,
