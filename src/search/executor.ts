@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Executor } from './driver.js';
 import { rungMetricsOf, type RungMetrics, type TrialJob } from './trial.js';
-import type { WorkerReply, WorkerRequest } from './worker.js';
+import type { WorkerReply, WorkerRequest } from './run-job.js';
 import type { RunResult } from '../train/config.js';
 
 /** The worker entry next to this file: .ts under tsx (tests, `node --import tsx`), .js in dist/. */

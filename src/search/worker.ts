@@ -1,58 +1,7 @@
 // Child-process entry for search workers: trains one trial-rung (or one confirmation run) per message and sends the
 // result back. It never opens the database: the driver is the only writer, so a killed worker leaves nothing half
 // written. One libtorch thread (HEADROOM_THREADS, set by the parent) per worker; one worker per core.
-import { fit, loadSplitsFor } from '../train/fit.js';
-import type { RunConfig, RunResult } from '../train/config.js';
-import type { DataSplits } from '../data/index.js';
-import { getSpace } from './spaces/index.js';
-import { rungMetricsOf, type TrialJob } from './trial.js';
-import { rungRunConfig } from './run-config.js';
-import type { Candidate } from './types.js';
-
-export type WorkerRequest =
-  | { type: 'trial'; id: number; job: TrialJob }
-  | {
-      type: 'run';
-      id: number;
-      cfg: RunConfig;
-      candidate?: { space: string; candidate: Candidate; headId: string };
-    };
-
-export type WorkerReply = { type: 'ready' } | { type: 'result'; id: number; result: RunResult };
-
-const cache = new Map<string, DataSplits>();
-
-async function dataFor(cfg: RunConfig): Promise<DataSplits> {
-  const key = `${cfg.dataset}:${cfg.trainLimit ?? 'full'}:${cfg.valFraction}`;
-  let d = cache.get(key);
-  if (!d) {
-    // Keep at most two datasets in memory (a ladder touches two sizes of one dataset at a time).
-    if (cache.size >= 2) cache.delete(cache.keys().next().value!);
-    d = await loadSplitsFor(cfg);
-    cache.set(key, d);
-  }
-  return d;
-}
-
-export async function handle(msg: WorkerRequest): Promise<RunResult> {
-  const cfg = msg.type === 'trial' ? rungRunConfig(msg.job) : msg.cfg;
-  const cand =
-    msg.type === 'trial'
-      ? { space: msg.job.space, candidate: msg.job.candidate, headId: msg.job.headId }
-      : msg.candidate;
-  try {
-    const headOverride = cand ? getSpace(cand.space).toHead(cand.candidate, cand.headId) : undefined;
-    return await fit(cfg, { data: await dataFor(cfg), headOverride });
-  } catch (e) {
-    return {
-      config: cfg,
-      status: 'failed',
-      error: e instanceof Error ? e.message : String(e),
-      epochs: [],
-      final: { valAcc: NaN, secondsPerEpoch: NaN },
-    };
-  }
-}
+import { handle, type WorkerReply, type WorkerRequest } from './run-job.js';
 
 if (process.send) {
   process.on('message', (msg: WorkerRequest) => {
@@ -65,5 +14,3 @@ if (process.send) {
   process.on('disconnect', () => process.exit(0));
   process.send({ type: 'ready' } satisfies WorkerReply);
 }
-
-export { rungMetricsOf };

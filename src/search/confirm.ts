@@ -1,0 +1,230 @@
+import { hostname, cpus } from 'node:os';
+import { getModel } from '../nn/models/index.js';
+import { runKey, type OptimizerConfig, type RunConfig, type RunResult } from '../train/config.js';
+import type { Store } from '../store/index.js';
+import { loadRunViews, summarizeRuns, type CompareRow } from '../compare/index.js';
+import { ProcessPool } from './executor.js';
+import { handle, type WorkerRequest } from './run-job.js';
+import { getSpace } from './spaces/index.js';
+import type { StudyConfig } from './study.js';
+import type { TrialMetrics } from './trial.js';
+import type { Candidate } from './types.js';
+
+/** A run config that carries the candidate it trains, so that its key (and the stored config) names the formula. */
+export type CandidateRunConfig = RunConfig & {
+  candidate?: { space: string; expr: string; params?: number[] };
+};
+
+export interface ConfirmCandidate {
+  /** Head name in the runs table: `<study>#<trial number>`. */
+  head: string;
+  number: number;
+  expr: string;
+  params?: number[];
+  description: string;
+  /** Where the search left it: the highest rung reached and its validation accuracy there. */
+  rung: number;
+  searchValAcc: number;
+}
+
+export interface ConfirmOptions {
+  study: string;
+  top: number;
+  seeds: number;
+  datasets: string[];
+  models: string[];
+  epochs?: number;
+  trainLimit?: number;
+  workers: number;
+  baseline?: string;
+  command?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ConfirmOutput {
+  study: string;
+  grid: string;
+  baseline: string;
+  seeds: number[];
+  candidates: ConfirmCandidate[];
+  runs: number;
+  ranNow: number;
+  skipped: number;
+  rows: CompareRow[];
+}
+
+export class ConfirmError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfirmError';
+  }
+}
+
+/**
+ * The study's best trials by validation only: highest rung reached first (a rung-2 survivor beat a field of η²
+ * others), then validation accuracy at that rung, then trial number.
+ */
+export function topTrials(
+  store: Store,
+  study: string,
+  k: number,
+): { candidates: ConfirmCandidate[]; config: StudyConfig } {
+  const row = store.getStudy(study);
+  if (!row) throw new ConfirmError(`no study '${study}' in ${store.path}`);
+  const config = (JSON.parse(row.config) as { config: StudyConfig }).config;
+  const space = getSpace(config.space);
+  const ranked = store
+    .listTrials<TrialMetrics, number[]>(row.id)
+    .filter((t) => t.state !== 'rejected' && t.metrics)
+    .flatMap((t) => {
+      const ok = Object.entries(t.metrics!.rungs)
+        .filter(([, m]) => m.status === 'ok' && m.valAcc !== null)
+        .map(([r, m]) => ({ rung: Number(r), acc: m.valAcc! }));
+      if (ok.length === 0) return [];
+      const best = ok.reduce((a, b) => (b.rung > a.rung ? b : a));
+      const cand: Candidate = t.params ? { expr: t.expr, params: t.params } : { expr: t.expr };
+      const c: ConfirmCandidate = {
+        head: `${study}#${t.number}`,
+        number: t.number,
+        expr: t.expr,
+        description: space.describe(cand),
+        rung: best.rung,
+        searchValAcc: best.acc,
+      };
+      if (t.params) c.params = t.params;
+      return [c];
+    })
+    .sort((a, b) => b.rung - a.rung || b.searchValAcc - a.searchValAcc || a.number - b.number);
+  return { candidates: ranked.slice(0, k), config };
+}
+
+/** Seeds 1001, 1002, … skipping the search's own training seed, so that no confirmation run repeats a search run. */
+export function freshSeeds(n: number, used: number): number[] {
+  const out: number[] = [];
+  for (let s = 1001; out.length < n; s++) if (s !== used) out.push(s);
+  return out;
+}
+
+export function confirmConfigs(
+  opts: ConfirmOptions,
+  space: string,
+  candidates: ConfirmCandidate[],
+  seeds: number[],
+): CandidateRunConfig[] {
+  const baseline = opts.baseline ?? 'softmax-ce';
+  const out: CandidateRunConfig[] = [];
+  for (const dataset of opts.datasets)
+    for (const model of opts.models) {
+      const m = getModel(model);
+      const heads: Array<{ head: string; cand?: ConfirmCandidate }> = [
+        { head: baseline },
+        ...candidates.map((c) => ({ head: c.head, cand: c })),
+      ];
+      for (const { head, cand } of heads)
+        for (const seed of seeds) {
+          const cfg: CandidateRunConfig = {
+            dataset,
+            model,
+            head,
+            seed,
+            epochs: opts.epochs ?? m.defaultEpochs,
+            batchSize: m.defaultBatchSize,
+            optimizer: { ...m.defaultOptimizer } as OptimizerConfig,
+            valFraction: 0.1,
+            device: 'cpu',
+            evalTest: true,
+          };
+          if (opts.trainLimit !== undefined) cfg.trainLimit = opts.trainLimit;
+          if (cand)
+            cfg.candidate = { space, expr: cand.expr, ...(cand.params ? { params: cand.params } : {}) };
+          out.push(cfg);
+        }
+    }
+  return out;
+}
+
+function machineDescription(): string {
+  return `${hostname()} · ${cpus().length} cores · ${cpus()[0]?.model ?? 'unknown cpu'}`;
+}
+
+/**
+ * Retrains the study's top-k and the baseline with fresh seeds on the full data (and other datasets/models), stores
+ * them as ordinary runs in grid `confirm:<study>` (so an interrupted confirmation resumes, like a compare grid) and
+ * summarises test accuracy with the compare table: CIs, Δ against the baseline, Welch p-values Holm-corrected.
+ */
+export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<ConfirmOutput> {
+  const { candidates, config } = topTrials(store, opts.study, opts.top);
+  if (candidates.length === 0)
+    throw new ConfirmError(`study '${opts.study}' has no trained trial to confirm yet`);
+  const seeds = freshSeeds(opts.seeds, config.trainSeed);
+  const grid = `confirm:${opts.study}`;
+  const configs = confirmConfigs(opts, config.space, candidates, seeds);
+  const keys = configs.map(runKey);
+  const todo = configs.filter((cfg, i) => {
+    const prev = store.getRunByKey(keys[i]!);
+    return !(prev && (prev.status === 'ok' || prev.status === 'diverged'));
+  });
+  let done = configs.length - todo.length;
+  const skipped = done;
+  opts.onProgress?.(done, configs.length);
+  const machine = machineDescription();
+  const record = (cfg: CandidateRunConfig, result: RunResult) => {
+    store.transaction(() =>
+      store.saveRun({
+        key: runKey(cfg),
+        grid,
+        result: { ...result, config: cfg },
+        command: opts.command ?? '',
+        machine,
+      }),
+    );
+    opts.onProgress?.(++done, configs.length);
+  };
+  const request =
+    (cfg: CandidateRunConfig) =>
+    (id: number): WorkerRequest => ({
+      type: 'run',
+      id,
+      cfg,
+      ...(cfg.candidate
+        ? {
+            candidate: {
+              space: cfg.candidate.space,
+              candidate: cfg.candidate.params
+                ? { expr: cfg.candidate.expr, params: cfg.candidate.params }
+                : { expr: cfg.candidate.expr },
+              headId: cfg.head,
+            },
+          }
+        : {}),
+    });
+  if (opts.workers > 0 && todo.length > 1) {
+    const pool = new ProcessPool(Math.min(opts.workers, todo.length));
+    try {
+      await Promise.all(
+        todo.map(async (cfg) => {
+          const r = await pool.request(request(cfg), `${cfg.head} seed ${cfg.seed}`);
+          if (r !== 'cancelled') record(cfg, r);
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
+  } else {
+    for (const cfg of todo) record(cfg, await handle(request(cfg)(0)));
+  }
+  const views = loadRunViews(store, keys);
+  const rows = summarizeRuns(views, { baseline: opts.baseline ?? 'softmax-ce' });
+  return {
+    study: opts.study,
+    grid,
+    baseline: opts.baseline ?? 'softmax-ce',
+    seeds,
+    candidates,
+    runs: views.length,
+    ranNow: todo.length,
+    skipped,
+    rows,
+  };
+}

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/index.js';
+import { freshSeeds, runConfirm, topTrials } from '../../src/search/confirm.js';
+import { makeStudyConfig } from '../../src/search/study.js';
+import type { RungMetrics } from '../../src/search/trial.js';
+
+const rung = (valAcc: number, status: RungMetrics['status'] = 'ok'): RungMetrics => ({
+  status,
+  valAcc,
+  speed: valAcc,
+  seconds: 1,
+});
+
+function seedStudy(path: string) {
+  const store = openStore(path);
+  const cfg = makeStudyConfig({ space: 'delta', seed: 1 });
+  const id = store.createStudy('s', 'delta', JSON.stringify({ config: cfg, limits: {} })).id;
+  const add = (
+    number: number,
+    expr: string,
+    state: 'pruned' | 'complete' | 'failed' | 'rejected',
+    rungs: Record<string, RungMetrics>,
+  ) =>
+    store.addTrial(id, {
+      number,
+      expr,
+      state,
+      seed: 1,
+      metrics: { rungs },
+      rung: Object.keys(rungs).length - 1,
+    });
+  add(0, '2 * (p - t)', 'pruned', { 0: rung(0.95) }); // best at rung 0, but never promoted
+  add(1, 'p - t + 0.01 * z', 'pruned', { 0: rung(0.9), 1: rung(0.8) });
+  add(2, '3 * (p - t)', 'pruned', { 0: rung(0.91), 1: rung(0.85) });
+  add(3, 't - p', 'rejected', {});
+  add(4, 'exp(z)', 'failed', { 0: rung(0.5, 'failed') });
+  return store;
+}
+
+test('top trials rank by highest rung, then validation accuracy; fresh seeds skip the search seed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
+  try {
+    const store = seedStudy(join(dir, 'c.db'));
+    const { candidates } = topTrials(store, 's', 3);
+    assert.deepEqual(
+      candidates.map((c) => c.number),
+      [2, 1, 0],
+    );
+    assert.equal(candidates[0]!.head, 's#2');
+    assert.equal(candidates[0]!.searchValAcc, 0.85);
+    store.close();
+    assert.deepEqual(freshSeeds(3, 1002), [1001, 1003, 1004]);
+    assert.deepEqual(freshSeeds(2, 1), [1001, 1002]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('confirm retrains the top-k and the baseline as stored runs, summarises them, and resumes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
+  try {
+    const store = seedStudy(join(dir, 'c.db'));
+    const opts = {
+      study: 's',
+      top: 2,
+      seeds: 2,
+      datasets: ['mnist'],
+      models: ['keras-mlp'],
+      epochs: 1,
+      trainLimit: 300,
+      workers: 0,
+    };
+    const out = await runConfirm(store, opts);
+    assert.equal(out.grid, 'confirm:s');
+    assert.deepEqual(out.seeds, [1001, 1002]);
+    assert.equal(out.runs, 6);
+    assert.equal(out.ranNow, 6);
+    const runs = store.listRuns({ grid: 'confirm:s' });
+    assert.equal(runs.length, 6);
+    for (const r of runs) {
+      assert.equal(r.status, 'ok');
+      assert.ok(r.testAcc !== null && r.testAcc > 0.3, `${r.head} seed ${r.seed}: test acc ${r.testAcc}`);
+    }
+    const cand = runs.find((r) => r.head === 's#2')!;
+    assert.equal((cand.config as { candidate?: { expr: string } }).candidate?.expr, '3 * (p - t)');
+    assert.deepEqual(out.rows.map((r) => [r.head, r.baseline, r.n]).sort(), [
+      ['s#1', false, 2],
+      ['s#2', false, 2],
+      ['softmax-ce', true, 2],
+    ]);
+    for (const r of out.rows.filter((x) => !x.baseline)) {
+      assert.equal(r.delta?.metric, 'test');
+      assert.ok(r.delta!.pHolm >= r.delta!.p - 1e-12, 'Holm never lowers a p-value');
+    }
+    const again = await runConfirm(store, opts);
+    assert.equal(again.ranNow, 0);
+    assert.equal(again.skipped, 6);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
