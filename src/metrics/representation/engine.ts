@@ -63,9 +63,12 @@ export function knnPredictEngine(
   const out = new Int32Array(queries.rows);
   noGrad(() =>
     scope(() => {
-      const bt = normalizeRows(toTensor(bank.data, bank.rows, bank.cols, opts))
-        .t()
-        .contiguous();
+      // Inner scope: only the transposed unit-norm bank outlives it (bank-sized temporaries are freed at once).
+      const bt = scope(() =>
+        normalizeRows(toTensor(bank.data, bank.rows, bank.cols, opts))
+          .t()
+          .contiguous(),
+      );
       const step = chunkRows(bank.rows, opts);
       for (let s = 0; s < queries.rows; s += step) {
         const e = Math.min(queries.rows, s + step);
@@ -102,7 +105,7 @@ export function retrievalMetricsEngine(x: Matrix, y: Labels, opts: EngineOptions
   if (maxR === 0) return acc.result();
   noGrad(() =>
     scope(() => {
-      const z = normalizeRows(toTensor(x.data, n, x.cols, opts));
+      const z = scope(() => normalizeRows(toTensor(x.data, n, x.cols, opts)));
       const zt = z.t().contiguous();
       const step = chunkRows(n, opts);
       for (let s = 0; s < n; s += step) {
