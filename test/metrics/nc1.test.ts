@@ -38,7 +38,8 @@ function nc1Direct(x: Matrix, y: ArrayLike<number>): number {
   }
   const { values, vectors } = symmetricEigen(sb, d);
   const pinv = new Float64Array(d * d);
-  for (let k = 0; k < d; k++) {
+  // Rank-(C−1) pseudo-inverse, as in Papyan et al.'s reference code (svds(Sb, k=C-1)).
+  for (let k = 0; k < Math.min(d, C - 1); k++) {
     if (values[k] <= 1e-9 * values[0]) continue;
     for (let a = 0; a < d; a++) {
       for (let b = 0; b < d; b++) pinv[a * d + b] += (vectors[a * d + k] * vectors[b * d + k]) / values[k];
@@ -89,4 +90,21 @@ test('NC1 is ~0 for collapsed clusters and large for random labels', () => {
   assert.ok(v < 1e-5, `tight NC1 ${v}`);
   const r = nc1(randn(2000, 20, 3), randomLabels(2000, 5, 4));
   assert.ok(r > 10, `random-label NC1 ${r}`);
+});
+
+test('NC1 is stable under class imbalance and Σ_B keeps rank C − 1', () => {
+  // Same clusters, once balanced and once with 40% of one class dropped: μ_G (sample-weighted) moves, but
+  // Σ_c N_c (μ_c − μ_G) = 0 still holds, so the rank stays C − 1 and NC1 barely moves.
+  const b = clusters(400, 4, 8, 0.8, 21);
+  const keep = Array.from({ length: 400 }, (_, i) => i).filter((i) => !(b.y[i] === 0 && i < 40));
+  const x = new Float32Array(keep.length * 8);
+  keep.forEach((i, r) => x.set(b.x.data.subarray(i * 8, i * 8 + 8), r * 8));
+  const y = Int32Array.from(keep, (i) => b.y[i]);
+  const balanced = nc1(b.x, b.y);
+  const unbalanced = nc1({ data: x, rows: keep.length, cols: 8 }, y);
+  assert.ok(
+    Math.abs(unbalanced - balanced) < 0.1 * balanced,
+    `balanced ${balanced}, unbalanced ${unbalanced}`,
+  );
+  assert.equal(nc1Details({ data: x, rows: keep.length, cols: 8 }, y).rank, 3);
 });

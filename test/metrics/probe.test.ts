@@ -83,3 +83,9 @@ test('linear probe is near chance on random features with random labels', () => 
   const r = linearProbe({ train: split(800, 1), val: split(200, 2), test: split(1000, 3) }, { steps: 100 });
   assert.ok(Math.abs(r.testAccuracy - 0.25) < 0.06, `accuracy ${r.testAccuracy}`);
 });
+
+test('linear probe refuses an empty validation split', () => {
+  const tr = clusters(40, 2, 3, 0.5, 1);
+  const empty = { x: randn(0, 3, 1), y: new Int32Array(0) };
+  assert.throws(() => linearProbe({ train: tr, val: empty, test: tr }), /validation/);
+});

@@ -15,15 +15,16 @@
  *   Tr(Σ_W Σ_B^†) / C = Σ_j v_jᵀ K v_j / s_j⁴,   K = Mᵀ Σ_W M = (1/N) (Z M)ᵀ (Z M),
  *
  * where Z holds the class-centred features (x_i − μ_{y_i}). Cost O(N·D·C) + O(C³), all in float64.
- * Σ_B has rank ≤ C − 1 for balanced classes (the centred means sum to 0); directions with
- * s_j² ≤ `rtol` · max s² are treated as exactly zero, like numpy's pinv cutoff.
+ * Σ_B has rank ≤ C − 1 (Σ_c N_c (μ_c − μ_G) = 0, balanced or not), so its C-th eigenvalue is rounding noise;
+ * like the reference code of Papyan et al. (`svds(Sb, k=C-1)`) only the C − 1 largest directions enter the
+ * pseudo-inverse, and directions with s_j² ≤ `rtol` · max s² are treated as zero too (numpy's pinv cutoff).
  */
 import { type Labels, type Matrix, checkLabels, classMeans } from '../matrix.js';
 import { symmetricEigen } from './linalg.js';
 
 export interface Nc1Result {
   nc1: number;
-  /** Number of between-class directions kept in the pseudo-inverse (≤ C − 1 for balanced classes). */
+  /** Number of between-class directions kept in the pseudo-inverse (≤ C − 1). */
   rank: number;
   /** Tr(Σ_W) and Tr(Σ_B), for context. */
   withinTrace: number;
@@ -93,7 +94,7 @@ export function nc1Details(x: Matrix, y: Labels, opts: { rtol?: number } = {}): 
   const top = values[0];
   let sum = 0;
   let rank = 0;
-  for (let j = 0; j < C; j++) {
+  for (let j = 0; j < C - 1; j++) {
     const s2 = values[j];
     if (!(s2 > rtol * top)) continue;
     rank++;

@@ -94,6 +94,11 @@ export function resolveProbe(splits: ProbeSplits, opts: LinearProbeOptions) {
     if (s.x.cols !== d) throw new Error(`linearProbe: ${name} has ${s.x.cols} features, train has ${d}`);
     checkLabels(`linearProbe(${name})`, s.y, s.x.rows);
   }
+  if (splits.train.x.rows === 0 || splits.val.x.rows === 0) {
+    throw new Error(
+      'linearProbe: the train and validation splits must be non-empty (λ is chosen on validation)',
+    );
+  }
   const c = opts.numClasses ?? checkLabels('linearProbe', splits.train.y, splits.train.x.rows);
   const lambdas = opts.lambdas ?? PROBE_DEFAULTS.lambdas;
   if (lambdas.length === 0) throw new Error('linearProbe: empty lambda grid');
