@@ -24,6 +24,8 @@ def parse():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu")
     p.add_argument("--serve", action="store_true")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                   help="cpu: process CPU time (all threads), steadier on a shared machine with 1 thread")
     p.add_argument("--only", default="mlp,cnn,matmul,overhead", help="comma list of workloads (one-shot mode)")
     p.add_argument("--mlp-steps", type=int, default=100)
     p.add_argument("--cnn-steps", type=int, default=10)
@@ -38,8 +40,9 @@ def parse():
 class Bench:
     POOL = 8  # batches cycled so data generation stays out of the timed loop (as on headroom's side)
 
-    def __init__(self, torch, device, batch, warmup):
+    def __init__(self, torch, device, batch, warmup, clock="wall"):
         self.torch = torch
+        self.now = time.process_time if clock == "cpu" else time.perf_counter
         self.dev = torch.device(device)
         self.batch = batch
         self.warmup = warmup
@@ -100,10 +103,10 @@ class Bench:
     def train_rate(self, name, steps):
         tr = self._trainer(name)
         self.sync()
-        t0 = time.perf_counter()
+        t0 = self.now()
         loss = self._steps(tr, steps)
         self.sync()
-        dt = time.perf_counter() - t0
+        dt = self.now() - t0
         if loss is not None and not self.torch.isfinite(loss).item():
             raise RuntimeError("non-finite loss")
         return steps * self.batch / dt
@@ -117,11 +120,11 @@ class Bench:
                 torch.mm(*self.mm)
         a, b = self.mm
         self.sync()
-        t0 = time.perf_counter()
+        t0 = self.now()
         for _ in range(reps):
             torch.mm(a, b)
         self.sync()
-        dt = (time.perf_counter() - t0) / reps
+        dt = (self.now() - t0) / reps
         return 2 * n**3 / dt / 1e9
 
     def op_overhead_us(self, calls):
@@ -133,11 +136,11 @@ class Bench:
         a, b = self.tiny
         best = float("inf")
         for _ in range(3):
-            t0 = time.perf_counter()
+            t0 = self.now()
             for _ in range(calls):
                 torch.add(a, b)
             self.sync()
-            best = min(best, (time.perf_counter() - t0) / calls)
+            best = min(best, (self.now() - t0) / calls)
         return best * 1e6
 
     def request(self, op, n):
@@ -156,7 +159,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    bench = Bench(torch, args.device, args.batch, args.warmup)
+    bench = Bench(torch, args.device, args.batch, args.warmup, args.clock)
     info = {"torch_version": torch.__version__, "threads": torch.get_num_threads(), "device": bench.dev.type}
 
     if args.serve:

@@ -18,6 +18,8 @@ matmul at 1024³ against torch.mm and the per-call overhead of a tiny op.
   --json        print one JSON line: {"mlp":{"headroom","torch","ratio"},"cnn":{…},"matmul":{…},"op_overhead_us":…}
   --threads N   intra-op threads for both sides (default: HEADROOM_THREADS, else all cores)
   --device D    cpu (default) or cuda
+  --clock C     wall (default) or cpu: time windows by process CPU time instead (both sides; with --threads 1 this is
+                steadier on a machine shared with other work)
   --rounds N    timing windows per side and workload (default 4 with --quick, else 6)
   --memory      instead: train keras-mlp for --steps steps (default 5000) and report RSS at start and end`;
 
@@ -26,6 +28,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   threads: { type: 'string' },
   device: { type: 'string' },
+  clock: { type: 'string' },
   rounds: { type: 'string' },
   memory: { type: 'boolean' },
   steps: { type: 'string' },
@@ -66,8 +69,15 @@ class TorchServer {
   readonly #lines: AsyncIterator<string>;
   #stderr = '';
 
-  constructor(threads: number, device: string, warmup: number) {
-    const args = [REFERENCE, '--serve', `--threads=${threads}`, `--device=${device}`, `--warmup=${warmup}`];
+  constructor(threads: number, device: string, warmup: number, clock: string) {
+    const args = [
+      REFERENCE,
+      '--serve',
+      `--threads=${threads}`,
+      `--device=${device}`,
+      `--warmup=${warmup}`,
+      `--clock=${clock}`,
+    ];
     // process.env already carries the thread and OpenBLAS variables headroom's side runs with.
     this.#child = spawn(PYTHON, args, { env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child.stderr.setEncoding('utf8');
@@ -140,6 +150,9 @@ export async function run(argv: string[]): Promise<number> {
   const device = values.device ?? 'cpu';
   if (device !== 'cpu' && device !== 'cuda')
     throw new UsageError(`bench: --device must be cpu or cuda, got '${device}'.`);
+  const clock = values.clock ?? 'wall';
+  if (clock !== 'wall' && clock !== 'cpu')
+    throw new UsageError(`bench: --clock must be wall or cpu, got '${clock}'.`);
   const rounds = intOption('bench', 'rounds', values.rounds, quick ? 4 : 6, 1);
   const memSteps = intOption('bench', 'steps', values.steps, 5000, 1);
 
@@ -150,7 +163,7 @@ export async function run(argv: string[]): Promise<number> {
   if (device === 'cuda' && !engine.cuda.isAvailable())
     throw new UsageError('bench: --device cuda, but this libtorch sees no CUDA device.');
 
-  const plan = { device, threads, batch: 128, warmup: 3, seed: 0 } as const;
+  const plan = { device, clock, threads, batch: 128, warmup: 3, seed: 0 } as const;
   // Steps (or reps, or calls) per timing window; short windows alternated between the sides, best window wins.
   const windows: Record<BenchOp, number> = quick
     ? { mlp: 40, cnn: 6, matmul: 5, overhead: 20000 }
@@ -188,7 +201,7 @@ export async function run(argv: string[]): Promise<number> {
   const ops: BenchOp[] = ['mlp', 'cnn', 'matmul', 'overhead'];
   const hs: Record<BenchOp, number[]> = { mlp: [], cnn: [], matmul: [], overhead: [] };
   const ts: Record<BenchOp, number[]> = { mlp: [], cnn: [], matmul: [], overhead: [] };
-  const server = torchProblem === null ? new TorchServer(got, device, plan.warmup) : null;
+  const server = torchProblem === null ? new TorchServer(got, device, plan.warmup, clock) : null;
   const hb = new w.HeadroomBench(plan);
   let torchVersion = '';
   let done = 0;
@@ -196,7 +209,7 @@ export async function run(argv: string[]): Promise<number> {
     if (server !== null) torchVersion = (await server.ready()).torch_version;
     log(
       json,
-      `bench: ${got} threads, ${device}, OPENBLAS_CORETYPE=${coretype}, ${rounds} rounds, alternating sides`,
+      `bench: ${got} threads, ${device}, OPENBLAS_CORETYPE=${coretype}, ${clock} clock, ${rounds} rounds, alternating sides`,
     );
     for (let r = 0; r < rounds; r++) {
       const perRound = (performance.now() - t0) / 1000 / Math.max(1, r);
@@ -259,7 +272,7 @@ export async function run(argv: string[]): Promise<number> {
     `${name.padEnd(16)}${`${fmt(o.headroom, d)} ${unit}`.padStart(18)}${fmt(o.torch, d).padStart(12)}${fmt(o.ratio, 2).padStart(8)}`;
   console.log(
     `headroom bench — ${got} thread${got === 1 ? '' : 's'}, ${device}, OPENBLAS_CORETYPE=${coretype}` +
-      `${torchVersion ? `, torch ${torchVersion}` : ''}; best of ${done} window${done === 1 ? '' : 's'} per side`,
+      `${torchVersion ? `, torch ${torchVersion}` : ''}${clock === 'cpu' ? ', CPU-time clock' : ''}; best of ${done} window${done === 1 ? '' : 's'} per side`,
   );
   console.log(`${''.padEnd(16)}${'headroom'.padStart(18)}${'torch'.padStart(12)}${'ratio'.padStart(8)}`);
   console.log(line('keras-mlp', 'ex/s', mlp));
