@@ -12,7 +12,7 @@
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8", "<!@(node ../scripts/find-libtorch.mjs --defines)"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "cflags_cc": ["-std=c++17", "-fno-math-errno", "-fexceptions", "-frtti", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "ldflags": ["<!@(node ../scripts/find-libtorch.mjs --ldflags)"],
       "configurations": {
         "Release": { "cflags!": ["-O3"], "cflags_cc!": ["-O3"], "cflags": ["-O2"], "cflags_cc": ["-O2"] }

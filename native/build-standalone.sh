@@ -52,7 +52,7 @@ fi
 
 obj="$(mktemp -d)"
 trap 'rm -rf "$obj"' EXIT
-flags=(-std=c++17 -O2 -fPIC -fexceptions -frtti -w
+flags=(-std=c++17 -O2 -fno-math-errno -fPIC -fexceptions -frtti -w
   -DNAPI_CPP_EXCEPTIONS -DNAPI_VERSION=8 -DBUILDING_NODE_EXTENSION -DNODE_GYP_MODULE_NAME=headroom_native
   "-D_GLIBCXX_USE_CXX11_ABI=$abi"
   -I"$NODE_API_HEADERS" -I"$NODE_ADDON_API" -I"$inc" -I"$inc/torch/csrc/api/include")

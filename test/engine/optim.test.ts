@@ -117,47 +117,58 @@ const CASES: [OptimKind, Hyper][] = [
   ['adadelta', { lr: 0.5, rho: 0.8, eps: 1e-5, weightDecay: 0.01 }],
 ];
 
+// 'contiguous' takes the native single-pass kernels; 'strided' grads (a transposed view) take the ATen fallback path.
 for (const [kind, hyper] of CASES) {
-  test(`optimStep.${kind} ${JSON.stringify(hyper)} matches the update rule over 4 steps`, () => {
-    const shapes = [[2, 3], [3]];
-    const ref = shapes.map((s, k) =>
-      Array.from(
-        uniform(
-          s.reduce((a, b) => a * b, 1),
-          -1,
-          1,
-          100 + k,
-        ),
-      ),
-    );
-    const refStates: RefState[] = shapes.map(() => ({}));
-    scope(() => {
-      const params = ref.map((d, k) =>
-        tensor(Float64Array.from(d), shapes[k], { dtype: 'float64', requiresGrad: true }),
-      );
-      const state = initOptimState(kind, params, hyper);
-      for (let t = 1; t <= 4; t++) {
-        const gs = shapes.map((s, k) =>
-          Array.from(
-            uniform(
-              s.reduce((a, b) => a * b, 1),
-              -2,
-              2,
-              1000 * t + k,
-            ),
+  for (const layout of ['contiguous', 'strided'] as const)
+    test(`optimStep.${kind} ${JSON.stringify(hyper)} (${layout}) matches the update rule over 4 steps`, () => {
+      const shapes = [[2, 3], [3]];
+      const ref = shapes.map((s, k) =>
+        Array.from(
+          uniform(
+            s.reduce((a, b) => a * b, 1),
+            -1,
+            1,
+            100 + k,
           ),
+        ),
+      );
+      const refStates: RefState[] = shapes.map(() => ({}));
+      scope(() => {
+        const params = ref.map((d, k) =>
+          tensor(Float64Array.from(d), shapes[k], { dtype: 'float64', requiresGrad: true }),
         );
-        const grads = gs.map((g, k) => tensor(Float64Array.from(g), shapes[k], { dtype: 'float64' }));
-        runNative(kind, params, grads, state, hyper);
-        ref.forEach((p, k) => refStep(kind, p, gs[k]!, refStates[k]!, t, hyper));
-        params.forEach((p, k) =>
-          assertClose(p.toFloat64Array(), ref[k]!, 1e-12, `${kind} step ${t} param ${k}`),
-        );
-      }
-      assert.deepEqual(Array.from(state.step), [4, 4]);
-      disposeOptimState(state);
+        const state = initOptimState(kind, params, hyper);
+        for (let t = 1; t <= 4; t++) {
+          const gs = shapes.map((s, k) =>
+            Array.from(
+              uniform(
+                s.reduce((a, b) => a * b, 1),
+                -2,
+                2,
+                1000 * t + k,
+              ),
+            ),
+          );
+          const grads = gs.map((g, k) => {
+            const shape = shapes[k]!;
+            if (layout === 'contiguous' || shape.length < 2)
+              return tensor(Float64Array.from(g), shape, { dtype: 'float64' });
+            // same values, stored transposed: g[i][j] lives at j * rows + i
+            const [r, c] = shape as [number, number];
+            const tr = new Float64Array(r * c);
+            for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) tr[j * r + i] = g[i * c + j]!;
+            return tensor(tr, [c, r], { dtype: 'float64' }).t();
+          });
+          runNative(kind, params, grads, state, hyper);
+          ref.forEach((p, k) => refStep(kind, p, gs[k]!, refStates[k]!, t, hyper));
+          params.forEach((p, k) =>
+            assertClose(p.toFloat64Array(), ref[k]!, 1e-12, `${kind} step ${t} param ${k}`),
+          );
+        }
+        assert.deepEqual(Array.from(state.step), [4, 4]);
+        disposeOptimState(state);
+      });
     });
-  });
 }
 
 test('grads = null uses each param.grad and skips params without one', () => {
