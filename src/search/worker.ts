@@ -10,6 +10,9 @@ if (process.send) {
       if (process.connected) process.send?.({ type: 'result', id: msg.id, result } satisfies WorkerReply);
     });
   });
+  // Ctrl-C reaches the whole process group; the driver decides what happens to running trials (it re-queues them),
+  // so a worker must not die on its own and have its trial recorded as failed.
+  process.on('SIGINT', () => {});
   // The driver died (or closed the channel): stop at once rather than finish work nobody will record.
   process.on('disconnect', () => process.exit(0));
   process.send({ type: 'ready' } satisfies WorkerReply);

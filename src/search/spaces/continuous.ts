@@ -1,5 +1,5 @@
 import { lossHead, type Head } from '../../heads/index.js';
-import { binary, num, print, type Expr } from '../../expr/index.js';
+import { binary, num, print, unary, type Expr } from '../../expr/index.js';
 import type { Rng } from '../rng.js';
 import { CandidateError, type Candidate, type ContinuousSpec, type Space, type SpaceName } from '../types.js';
 import { asRow, compileExpr } from './compile.js';
@@ -14,14 +14,34 @@ export const mul = (a: Expr, b: Expr): Expr => binary('mul', a, b);
 export const sub = (a: Expr, b: Expr): Expr => binary('sub', a, b);
 export const c = (x: number): Expr => num(x === 0 ? 0 : x);
 
+/** a − k, printed as `a + |k|` when k < 0 (no `a - -0.3`). */
+export const minus = (a: Expr, k: number): Expr => (k === 0 ? a : k < 0 ? add(a, c(-k)) : sub(a, c(k)));
+
+/**
+ * Σ k_i · term_i with the signs folded into + / − (and, for display, zero terms dropped). `round` rounds each
+ * coefficient for people; the head is always built unrounded.
+ */
+export function weightedSum(parts: Array<[number, Expr]>, opts: { round?: boolean; head?: Expr } = {}): Expr {
+  const r = (x: number) => (opts.round ? roundTo(x) : x);
+  let acc: Expr | undefined = opts.head;
+  for (const [k0, term] of parts) {
+    const k = r(k0);
+    if (opts.round && k === 0) continue;
+    const mag = Math.abs(k) === 1 ? term : mul(c(Math.abs(k)), term);
+    if (acc === undefined) acc = k < 0 ? unary('neg', mag) : mag;
+    else acc = k < 0 ? sub(acc, mag) : add(acc, mag);
+  }
+  return acc ?? c(0);
+}
+
 export interface ParametricLoss {
   name: SpaceName;
   title: string;
   dim: number;
   mean0: number[];
   sigma0: number;
-  /** The per-example loss as an expression of the candidate language (row type). */
-  build(theta: readonly number[]): Expr;
+  /** The per-example loss as an expression of the candidate language (row type); `round` for display. */
+  build(theta: readonly number[], round?: boolean): Expr;
   describe(theta: readonly number[]): string;
 }
 
@@ -31,7 +51,7 @@ export interface ParametricLoss {
  */
 export function parametricSpace(def: ParametricLoss): Space {
   const toCandidate = (x: readonly number[]): Candidate => ({
-    expr: print(def.build(x.map((v) => roundTo(v)))),
+    expr: print(def.build(x, true)),
     params: [...x],
   });
   const check = (cand: Candidate): number[] => {

@@ -1,6 +1,6 @@
 import { binary, num, reduce, unary, v, type Expr } from '../../expr/index.js';
 import type { Space } from '../types.js';
-import { add, c, mul, parametricSpace, roundTo, sub } from './continuous.js';
+import { c, parametricSpace, roundTo, sub, weightedSum } from './continuous.js';
 
 /**
  * PolyLoss (Leng et al., ICLR 2022): cross-entropy's Taylor series in (1 − p_y) with its first k coefficients
@@ -8,12 +8,15 @@ import { add, c, mul, parametricSpace, roundTo, sub } from './continuous.js';
  */
 export const POLY_K = 4;
 
-export function polyExpr(eps: readonly number[]): Expr {
+export function polyExpr(eps: readonly number[], round = false): Expr {
   const ce = sub(reduce('logsumexp', v('z')), v('zy'));
   const q = sub(c(1), v('py'));
   const pow = (j: number): Expr =>
     j === 1 ? q : j === 2 ? unary('square', q) : j === 3 ? unary('cube', q) : binary('pow', q, num(j));
-  return eps.reduce<Expr>((acc, e, i) => add(acc, mul(c(e), pow(i + 1))), ce);
+  return weightedSum(
+    eps.map((e, i): [number, Expr] => [e, pow(i + 1)]),
+    { round, head: ce },
+  );
 }
 
 export function polySpace(k = POLY_K): Space {

@@ -1,6 +1,6 @@
 import { reduce, unary, v, type Expr } from '../../expr/index.js';
 import type { Space } from '../types.js';
-import { add, c, mul, parametricSpace, roundTo, sub } from './continuous.js';
+import { minus, mul, parametricSpace, roundTo, weightedSum } from './continuous.js';
 
 /**
  * TaylorGLO (Gonzalez & Miikkulainen, GECCO 2021): a third-order Taylor polynomial in (x, y) = (t_k, p_k), the
@@ -15,19 +15,23 @@ import { add, c, mul, parametricSpace, roundTo, sub } from './continuous.js';
  */
 export const TAYLOR_DIM = 8;
 
-export function taylorExpr(th: readonly number[]): Expr {
-  const d = sub(v('p'), c(th[1]!));
-  const e = sub(v('t'), c(th[0]!));
+export function taylorExpr(th: readonly number[], round = false): Expr {
+  const r = (x: number) => (round ? roundTo(x) : x);
+  const d = minus(v('p'), r(th[1]!));
+  const e = minus(v('t'), r(th[0]!));
   const sq = (x: Expr) => unary('square', x);
-  const terms: Expr[] = [
-    mul(c(th[2]!), d),
-    mul(c(th[3]! / 2), sq(d)),
-    mul(c(th[4]! / 6), unary('cube', d)),
-    mul(mul(c(th[5]!), e), d),
-    mul(mul(c(th[6]! / 2), e), sq(d)),
-    mul(mul(c(th[7]! / 2), sq(e)), d),
-  ];
-  return unary('neg', reduce('mean', terms.reduce(add)));
+  const sum = weightedSum(
+    [
+      [th[2]!, d],
+      [th[3]! / 2, sq(d)],
+      [th[4]! / 6, unary('cube', d)],
+      [th[5]!, mul(e, d)],
+      [th[6]! / 2, mul(e, sq(d))],
+      [th[7]! / 2, mul(sq(e), d)],
+    ],
+    { round },
+  );
+  return unary('neg', reduce('mean', sum));
 }
 
 export function taylorSpace(): Space {
