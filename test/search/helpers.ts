@@ -68,6 +68,10 @@ export class InlineExecutor implements Executor {
     readonly size: number,
     private readonly delayMs: (job: TrialJob) => number = (j) =>
       (toyValue(j.candidate)[1]! * 7 + j.number) % 5,
+    private readonly score: (c: Candidate, rung: number) => { acc: number; speed: number } = (c, rung) => {
+      const acc = toyAccuracy(c, rung);
+      return { acc, speed: acc / 2 + (toyValue(c)[3]! % 3) * 0.1 };
+    },
   ) {}
   run(job: TrialJob): Promise<RungMetrics | 'cancelled'> {
     return new Promise((resolve) => {
@@ -77,13 +81,8 @@ export class InlineExecutor implements Executor {
         this.pending.delete(cancel);
         if (this.closed) return resolve('cancelled');
         this.runs.push({ number: job.number, rung: job.rung });
-        const acc = toyAccuracy(job.candidate, job.rung);
-        resolve({
-          status: 'ok',
-          valAcc: acc,
-          speed: acc / 2 + (toyValue(job.candidate)[3]! % 3) * 0.1,
-          seconds: 0.01,
-        });
+        const { acc, speed } = this.score(job.candidate, job.rung);
+        resolve({ status: 'ok', valAcc: acc, speed, seconds: 0.01 });
       }, this.delayMs(job));
     });
   }

@@ -47,6 +47,8 @@ test('real δ-rule proposals and filters are deterministic per seed, independent
   assert.equal(a.s.trials.length, 7);
   // evolution did run: some trial is a descendant (numbers past the warm-up of P + lag = 4 trials)
   assert.ok(a.s.trials.some((t) => t.number > 4));
+  for (const t of a.s.trials) assert.equal(t.metrics!.rungs['0']!.valAcc, score({ expr: t.expr }, 0).acc);
+  assert.ok(a.s.trials.filter((t) => t.metrics!.rungs['1']).length >= 2, 'ASHA promoted ⌊7/3⌋ trials');
   // rejections were recorded with reasons and counted
   const rejected = a.rows.filter((r) => r.split('|')[1] === 'rejected');
   assert.equal(
