@@ -437,8 +437,10 @@ export class Tensor implements Scoped {
   transpose(d0: number, d1: number): Tensor {
     return w(N.transpose(this.h, d0, d1));
   }
-  permute(...dims: number[]): Tensor {
-    return w(N.permute(this.h, dims));
+  /** permute(2, 0, 1) or permute([2, 0, 1]) */
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    const first = dims[0];
+    return w(N.permute(this.h, Array.isArray(first) ? first : (dims as number[])));
   }
   reshape(shape: Shape): Tensor {
     return w(N.reshape(this.h, shape));

@@ -384,6 +384,7 @@ test('matmul, linear and the view family', () => {
       [2, 3, 4],
     );
     const p = x.permute(2, 0, 1);
+    assert.deepEqual(x.permute([2, 0, 1]).shape, [4, 2, 3]);
     assert.deepEqual(p.shape, [4, 2, 3]);
     const pv = p.contiguous().toNumbers();
     for (let k = 0; k < 4; k++)
