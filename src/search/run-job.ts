@@ -21,6 +21,16 @@ export type WorkerReply = { type: 'ready' } | { type: 'result'; id: number; resu
 
 const cache = new Map<string, DataSplits>();
 
+const parentPid = process.ppid;
+
+/**
+ * Training is synchronous, so a worker only sees its driver's death ('disconnect') after the run. Between epochs it
+ * checks whether it has been re-parented (the driver was killed) and stops, instead of training for minutes more.
+ */
+function exitIfOrphaned(): void {
+  if (process.send && process.ppid !== parentPid) process.exit(0);
+}
+
 async function dataFor(cfg: RunConfig): Promise<DataSplits> {
   const key = `${cfg.dataset}:${cfg.trainLimit ?? 'full'}:${cfg.valFraction}`;
   let d = cache.get(key);
@@ -41,7 +51,7 @@ export async function handle(msg: WorkerRequest): Promise<RunResult> {
       : msg.candidate;
   try {
     const headOverride = cand ? getSpace(cand.space).toHead(cand.candidate, cand.headId) : undefined;
-    return await fit(cfg, { data: await dataFor(cfg), headOverride });
+    return await fit(cfg, { data: await dataFor(cfg), headOverride, onEpoch: exitIfOrphaned });
   } catch (e) {
     return {
       config: cfg,
