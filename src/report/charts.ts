@@ -450,18 +450,20 @@ export function accuracyTransferSpec(repr: ReprView, allHeads: HeadScale): TopLe
 
 /** Each trial's validation accuracy (dots) and the best so far (step line), per rung of the fidelity ladder. */
 export function searchCurveSpec(points: SearchCurvePoint[]): TopLevelSpec {
-  const rungs = [...new Set(points.map((p) => p.rung))].sort((a, b) => a - b);
+  const labels = [...new Map(points.map((p) => [p.rung, p.rungLabel])).entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, l]) => l);
   const color = {
     field: 'rungLabel',
     type: 'nominal' as const,
-    title: 'rung',
-    sort: rungs.map((r) => `rung ${r}`),
-    scale: { domain: rungs.map((r) => `rung ${r}`), range: PALETTE.slice(0, rungs.length) },
+    title: null,
+    sort: labels,
+    scale: { domain: labels, range: PALETTE.slice(0, labels.length) },
+    legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 600 },
   };
   return {
     ...base('Search curve'),
     data: { values: points },
-    transform: [{ calculate: "'rung ' + datum.rung", as: 'rungLabel' }],
     width: 620,
     height: 220,
     layer: [

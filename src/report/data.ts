@@ -279,7 +279,50 @@ export function paretoFront<T extends { valAcc: number; speed: number }>(pts: T[
   );
 }
 
-export function searchCurve(rungs: RungRow[], trialNumber: Map<number, number>): SearchCurvePoint[] {
+interface StudyConfigLike {
+  sampler?: string;
+  seed?: number;
+  trainSeed?: number;
+  eta?: number;
+  objectives?: string[];
+  ladder?: { model?: string; dataset?: string; epochs?: number; trainLimit?: number }[];
+}
+
+/** The search stores `{ config: StudyConfig }`; accept the bare config too, and anything else as unknown. */
+export function studyConfig(text: string): StudyConfigLike {
+  try {
+    const v = JSON.parse(text) as { config?: unknown };
+    const c = v && typeof v === 'object' && v.config && typeof v.config === 'object' ? v.config : v;
+    return c && typeof c === 'object' ? (c as StudyConfigLike) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function rungLabel(cfg: StudyConfigLike, rung: number): string {
+  const r = cfg.ladder?.[rung];
+  if (!r) return `rung ${rung}`;
+  const parts = [r.model, r.dataset, r.epochs !== undefined ? `${r.epochs} ep` : undefined];
+  if (r.trainLimit !== undefined) parts.push(`${r.trainLimit} train`);
+  return `rung ${rung} · ${parts.filter((x) => x !== undefined).join(' · ')}`;
+}
+
+function describeStudy(cfg: StudyConfigLike): string {
+  const parts: string[] = [];
+  if (cfg.sampler) parts.push(`sampler ${cfg.sampler}`);
+  if (cfg.seed !== undefined) parts.push(`seed ${cfg.seed}`);
+  if (cfg.trainSeed !== undefined) parts.push(`training seed ${cfg.trainSeed}`);
+  if (cfg.eta !== undefined) parts.push(`η = ${cfg.eta}`);
+  if (cfg.objectives) parts.push(`objectives ${cfg.objectives.join(', ')}`);
+  if (cfg.ladder) parts.push(`ladder: ${cfg.ladder.map((_, i) => rungLabel(cfg, i)).join('; ')}`);
+  return parts.join(' · ');
+}
+
+export function searchCurve(
+  rungs: RungRow[],
+  trialNumber: Map<number, number>,
+  label: (rung: number) => string = (r) => `rung ${r}`,
+): SearchCurvePoint[] {
   const out: SearchCurvePoint[] = [];
   const byRung = groupBy(
     rungs.filter((r) => r.valAcc !== null && Number.isFinite(r.valAcc) && trialNumber.has(r.trialId)),
@@ -292,7 +335,13 @@ export function searchCurve(rungs: RungRow[], trialNumber: Map<number, number>):
       .sort((a, b) => a.number - b.number);
     for (const p of sorted) {
       best = Math.max(best, p.valAcc);
-      out.push({ rung: Number(rung), number: p.number, valAcc: p.valAcc, best });
+      out.push({
+        rung: Number(rung),
+        rungLabel: label(Number(rung)),
+        number: p.number,
+        valAcc: p.valAcc,
+        best,
+      });
     }
   }
   return out.sort((a, b) => a.rung - b.rung || a.number - b.number);
@@ -411,14 +460,16 @@ function readStudy(store: Store, s: StudyRow, allRuns: RunRow[], baseline: strin
   const pareto: ParetoPoint[] = atRung.map((p, i) => ({ ...p, front: front[i] }));
 
   const confirmRuns = allRuns.filter((r) => isConfirmGrid(r.grid, s.name));
+  const cfg = studyConfig(s.config);
   return {
     name: s.name,
     space: s.space,
     config: s.config,
+    description: describeStudy(cfg),
     createdAt: s.createdAt,
     states,
     trials,
-    searchCurve: searchCurve(rungs, numberOf),
+    searchCurve: searchCurve(rungs, numberOf, (r) => rungLabel(cfg, r)),
     rejections: [...reasons.entries()]
       .map(([reason, count]) => ({ reason, count }))
       .sort((a, b) => b.count - a.count),

@@ -5,6 +5,7 @@
  */
 import { ones, scope, tensor } from '../engine/index.js';
 import { getHead, listHeads } from '../heads/index.js';
+import { getSpace } from '../search/index.js';
 import type { Head, OutputLayerKind } from '../heads/index.js';
 import type { DeltaHead, DeltaPoint, DeltaView } from './types.js';
 
@@ -60,14 +61,29 @@ function finiteOr(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
+/** A search candidate as a confirmation run's config names it (`candidate: { space, expr, params? }`). */
+export interface CandidateSpec {
+  space: string;
+  expr: string;
+  params?: number[];
+}
+
+function candidateHead(id: string, c: CandidateSpec): { head: Head; formula: string } {
+  const space = getSpace(c.space);
+  const cand = c.params ? { expr: c.expr, params: c.params } : { expr: c.expr };
+  return { head: space.toHead(cand, id), formula: space.describe(cand) };
+}
+
 /**
  * One facet per head. `params` gives a head's parameters when all its runs used the same ones; otherwise the
- * head's defaults are drawn. softmax-ce's δ is added to every other facet as the reference.
+ * head's defaults are drawn. Heads outside the registry are drawn from `candidates` (search candidates, rebuilt
+ * from their space and formula). softmax-ce's δ is added to every other facet as the reference.
  */
 export function computeDeltas(
   headIds: string[],
   params: Map<string, Record<string, number>>,
   baseline = 'softmax-ce',
+  candidates: Map<string, CandidateSpec> = new Map(),
 ): DeltaView {
   const heads: DeltaHead[] = [];
   const points: DeltaPoint[] = [];
@@ -81,13 +97,20 @@ export function computeDeltas(
   }
   const known = new Set(listHeads().map((f) => f.id));
   for (const id of headIds) {
-    if (!known.has(id)) {
+    const cand = candidates.get(id);
+    if (!known.has(id) && !cand) {
       skipped.push({ head: id, reason: 'not in the head registry' });
       continue;
     }
     let head: Head;
+    let formula: string;
     try {
-      head = getHead(id, params.get(id));
+      if (known.has(id)) {
+        head = getHead(id, params.get(id));
+        formula = head.formula;
+      } else {
+        ({ head, formula } = candidateHead(id, cand!));
+      }
     } catch (e) {
       skipped.push({ head: id, reason: e instanceof Error ? e.message.split('\n')[0] : String(e) });
       continue;
@@ -107,7 +130,7 @@ export function computeDeltas(
     heads.push({
       id,
       title: head.title,
-      formula: head.formula,
+      formula,
       outputLayer: head.outputLayer,
       params: head.params,
       marginRange: range,

@@ -237,7 +237,7 @@ softmax-ce's δ = p − t is dashed grey for reference. δ-rules plot their stat
 Heads with a cosine or normalised-weights output layer see z = cos θ (‖x‖ = 1), so their m stays in [−1, 1].
 Heads that normalise z (logit-norm) are scale-invariant along this probe, so their δ on the target is zero
 and all of their push comes through the other classes. Panels where |δ| exceeds ${SYMLOG_ABOVE} use a symmetric-log y-axis (marked under the head's name). These curves are deterministic functions of each head's formula and default parameters
-(or the parameters its runs used): they are computed by the engine when the report is written, not read from the database.`,
+(or the parameters its runs used; search candidates are rebuilt from their space and formula): they are computed by the engine when the report is written, not read from the database.`,
     ),
     skipped,
     page.tableCaption('The heads drawn above: formula, output layer and parameters.'),
@@ -282,7 +282,7 @@ function studySection(page: Page, s: StudyView, baseline: string, heads: HeadSca
     .join(', ');
   const parts = [
     `<h3>Study <code>${esc(s.name)}</code> <span class="sub">space ${esc(s.space)} · created ${esc(s.createdAt)}</span></h3>`,
-    `<p>${s.trials.length} trials: ${states || 'none'}.</p>`,
+    `<p>${s.trials.length} trials: ${states || 'none'}.${s.description ? ` <span class="note">${esc(s.description)}.</span>` : ''}</p>`,
   ];
   parts.push(
     s.searchCurve.length > 0

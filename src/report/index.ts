@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { DEFAULT_BASELINE, readReportData } from './data.js';
 import { renderPage, type InlineScripts } from './html.js';
+import type { CandidateSpec } from './delta.js';
 import type { DeltaView, ReportData, RunRow } from './types.js';
 
 export { readReportData, accuracyRows, learningCurves, reprView, paretoFront, ReportError } from './data.js';
@@ -85,6 +86,26 @@ function sharedHeadParams(runs: RunRow[]): Map<string, Record<string, number>> {
   return out;
 }
 
+/** Search candidates that confirmation runs trained, by head name (`<study>#<trial>`). */
+function candidateSpecs(runs: RunRow[]): Map<string, CandidateSpec> {
+  const out = new Map<string, CandidateSpec>();
+  for (const r of runs) {
+    let c: unknown;
+    try {
+      c = (JSON.parse(r.config) as { candidate?: unknown }).candidate;
+    } catch {
+      continue;
+    }
+    if (c === null || typeof c !== 'object') continue;
+    const { space, expr, params } = c as Record<string, unknown>;
+    if (typeof space !== 'string' || typeof expr !== 'string') continue;
+    const spec: CandidateSpec = { space, expr };
+    if (Array.isArray(params) && params.every((x) => typeof x === 'number')) spec.params = params as number[];
+    out.set(r.head, spec);
+  }
+  return out;
+}
+
 async function deltas(data: Omit<ReportData, 'deltas'>, baseline: string, skip: boolean): Promise<DeltaView> {
   const none = (why: string): DeltaView => ({
     numClasses: 0,
@@ -100,7 +121,7 @@ async function deltas(data: Omit<ReportData, 'deltas'>, baseline: string, skip: 
   try {
     // Loaded lazily: the engine's native addon is the one dependency a report can do without.
     const { computeDeltas } = await import('./delta.js');
-    return computeDeltas(shown, sharedHeadParams(data.runs), baseline);
+    return computeDeltas(shown, sharedHeadParams(data.runs), baseline, candidateSpecs(data.runs));
   } catch (e) {
     return none(
       `the engine could not be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}).`,

@@ -145,6 +145,8 @@ export interface TrialRow {
 
 export interface SearchCurvePoint {
   rung: number;
+  rungLabel: string; // 'rung 0 · keras-mlp · mnist · 2 ep · 10000 train' when the study config says
+
   number: number; // trial number
   valAcc: number;
   best: number; // best val acc so far at this rung
@@ -162,6 +164,8 @@ export interface StudyView {
   name: string;
   space: string;
   config: string;
+  /** Sampler, seeds, η, objectives, read from the stored study config ('' when it has another shape). */
+  description: string;
   createdAt: string;
   states: Record<string, number>;
   trials: TrialRow[];

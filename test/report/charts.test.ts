@@ -217,7 +217,13 @@ test('accuracy–transfer scatter needs a transfer key', async () => {
 });
 
 test('study charts: search curve, rejections and Pareto front render', async () => {
-  const pts = [0.5, 0.7, 0.6, 0.8].map((valAcc, i) => ({ rung: 0, number: i, valAcc, best: 0 }));
+  const pts = [0.5, 0.7, 0.6, 0.8].map((valAcc, i) => ({
+    rung: 0,
+    rungLabel: 'rung 0',
+    number: i,
+    valAcc,
+    best: 0,
+  }));
   let best = 0;
   for (const p of pts) p.best = best = Math.max(best, p.valAcc);
   assert.equal(countItems(await render(searchCurveSpec(pts)), 'line'), 1);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarize } from '../../src/stats/index.js';
-import { readReportData, paretoFront, ReportError } from '../../src/report/data.js';
+import { readReportData, paretoFront, ReportError, rungLabel, studyConfig } from '../../src/report/data.js';
 import type { AccuracyRow } from '../../src/report/types.js';
 import Database from 'better-sqlite3';
 import { FixtureDb } from './fixture.js';
@@ -257,4 +257,24 @@ test('a missing file or a foreign database is one clear error', () => {
   db.exec('CREATE TABLE something(x)');
   db.close();
   assert.throws(() => readReportData({ dbPath: other }), /not a headroom database/);
+});
+
+test('study config: the search stores { config }, rung labels name the ladder', () => {
+  const text = JSON.stringify({
+    config: {
+      sampler: 'evolution',
+      seed: 3,
+      eta: 3,
+      objectives: ['acc', 'speed'],
+      ladder: [
+        { model: 'keras-mlp', dataset: 'mnist', epochs: 2, trainLimit: 10000 },
+        { model: 'keras-cnn', dataset: 'mnist', epochs: 5 },
+      ],
+    },
+  });
+  const cfg = studyConfig(text);
+  assert.equal(rungLabel(cfg, 0), 'rung 0 · keras-mlp · mnist · 2 ep · 10000 train');
+  assert.equal(rungLabel(cfg, 1), 'rung 1 · keras-cnn · mnist · 5 ep');
+  assert.equal(rungLabel(cfg, 2), 'rung 2');
+  assert.deepEqual(studyConfig('not json'), {});
 });

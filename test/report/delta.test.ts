@@ -68,3 +68,23 @@ test('every registered head yields finite δ curves; unknown ids are listed, not
     assert.ok(dy - dk < 0, `${h.id}: δ_y − δ_k at m = ${m} is ${dy - dk}`);
   }
 });
+
+test('search candidates are rebuilt from their space and formula', () => {
+  const view = computeDeltas(
+    ['s#1', 's#2'],
+    new Map(),
+    'softmax-ce',
+    new Map([
+      ['s#1', { space: 'delta', expr: 'tanh(z) - t' }],
+      ['s#2', { space: 'no-such-space', expr: 'z' }],
+    ]),
+  );
+  assert.deepEqual(
+    view.heads.map((h) => [h.id, h.formula]),
+    [['s#1', 'δ = tanh(z) - t']],
+  );
+  assert.equal(view.skipped.length, 1);
+  assert.equal(view.skipped[0].head, 's#2');
+  for (const [m, d] of series(view, 's#1', 'target')) close(d, Math.tanh(m) - 1, 1e-5, `tanh target at ${m}`);
+  for (const [m, d] of series(view, 's#1', 'other class')) close(d, 0, 1e-6, `tanh other at ${m}`);
+});

@@ -19,6 +19,8 @@ export interface FixtureRun {
   headParams?: Record<string, number>;
   epochs?: number[]; // validation accuracy per epoch (1-based)
   command?: string;
+  /** A search candidate, as confirmation runs store it in their config. */
+  candidate?: { space: string; expr: string; params?: number[] };
 }
 
 export class FixtureDb {
@@ -44,6 +46,7 @@ export class FixtureDb {
       valFraction: 0.1,
       device: 'cpu',
       evalTest: true,
+      ...(r.candidate ? { candidate: r.candidate } : {}),
     };
     const id = this.store.upsertRun({
       key: `k${++this.n}`,
@@ -206,11 +209,12 @@ export function richFixture(path: string): void {
         });
       }
     }
-    for (const [head, shift] of [
-      ['softmax-ce', 0],
-      ['delta-search#12', 0.001],
-      ['delta-search#31', -0.01],
-    ] as [string, number][])
+    const confirm: [string, number, string | null][] = [
+      ['softmax-ce', 0, null],
+      ['delta-search#12', 0.001, 'exp(z) - t + 0.12 * p'],
+      ['delta-search#31', -0.01, 'tanh(z) - t'],
+    ];
+    for (const [head, shift, expr] of confirm)
       for (let seed = 101; seed <= 105; seed++)
         f.addRun({
           grid: 'confirm:delta-search',
@@ -220,6 +224,7 @@ export function richFixture(path: string): void {
           epochs: [0.97, 0.98],
           command:
             'headroom confirm --study delta-search --top 2 --seeds 5 --datasets mnist --models keras-mlp',
+          ...(expr ? { candidate: { space: 'delta', expr } } : {}),
         });
   });
   f.close();

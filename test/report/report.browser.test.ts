@@ -77,7 +77,7 @@ async function open(file: string): Promise<Opened> {
       document.documentElement.hasAttribute('data-charts-ready') ||
       document.documentElement.hasAttribute('data-charts-error'),
     null,
-    { timeout: 45_000 },
+    { timeout: 90_000 },
   );
   const err = await page.evaluate(() => document.documentElement.getAttribute('data-charts-error'));
   assert.equal(err, null, `a chart failed to render: ${err}`);
