@@ -8,6 +8,8 @@ import { readReportData, paretoFront, ReportError, rungLabel, studyConfig } from
 import type { AccuracyRow } from '../../src/report/types.js';
 import Database from 'better-sqlite3';
 import { FixtureDb } from './fixture.js';
+import { openStore } from '../../src/store/index.js';
+import { loadRunViews, summarizeRuns } from '../../src/compare/index.js';
 
 // Student t quantiles from tables (independent of src/stats): t_{0.975, 2}.
 const T975_DF2 = 4.302652729911275;
@@ -277,4 +279,29 @@ test('study config: the search stores { config }, rung labels name the ladder', 
   assert.equal(rungLabel(cfg, 1), 'rung 1 · keras-cnn · mnist · 5 ep');
   assert.equal(rungLabel(cfg, 2), 'rung 2');
   assert.deepEqual(studyConfig('not json'), {});
+});
+
+test("the Δ table agrees with headroom compare's summary of the same runs", () => {
+  const data = readReportData({ dbPath });
+  const store = openStore(dbPath, { readonly: true });
+  const keys = store.listRuns({ grid: 'compare' }).map((r) => r.key);
+  const rows = summarizeRuns(loadRunViews(store, keys), { baseline: 'softmax-ce' });
+  store.close();
+  assert.ok(rows.length > 5);
+  for (const c of rows) {
+    const r = row(data.accuracy, `${c.dataset} · ${c.model}`, c.head);
+    const acc = c.testAcc ?? c.valAcc;
+    assert.equal(r.n, c.n, c.head);
+    assert.ok(Math.abs(r.mean - acc.mean) < 1e-12, c.head);
+    if (r.n >= 2) assert.ok(Math.abs(r.lo - acc.ci[0]) < 1e-12 && Math.abs(r.hi - acc.ci[1]) < 1e-12, c.head);
+    assert.equal(r.diverged, c.diverged + c.failed, c.head);
+    if (c.delta) {
+      assert.ok(Math.abs(r.delta! - c.delta.mean) < 1e-12, c.head);
+      assert.ok(Math.abs(r.pRaw! - c.delta.p) < 1e-12, c.head);
+      assert.ok(Math.abs(r.pHolm! - c.delta.pHolm) < 1e-12, c.head);
+      assert.equal(r.verdict === 'better' || r.verdict === 'worse', c.delta.pHolm < 0.05, c.head);
+    } else {
+      assert.equal(r.pHolm, null, c.head);
+    }
+  }
 });
