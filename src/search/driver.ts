@@ -323,6 +323,7 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
   let rejectStreak = 0;
   const maxRejectStreak = opts.maxRejectStreak ?? 20000;
   let crashed = false;
+  let fatal: Error | null = null;
   const checkCrash = () => {
     if (opts.crashWhen && opts.crashWhen(status())) {
       crashed = true;
@@ -440,17 +441,26 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       trainSeed: cfg.trainSeed,
       valFraction: cfg.valFraction,
     };
-    void executor.run(trialJob).then((res) => {
-      // After a crash nothing is written; after a stop the trial is re-queued below, from `running`.
-      if (crashed || closing || res === 'cancelled') return;
-      running.delete(job.number);
-      try {
-        record(job.number, job.rung, res);
-      } catch (e) {
-        if (!(e instanceof Crash)) throw e;
-      }
-      notify();
-    });
+    void executor.run(trialJob).then(
+      (res) => onResult(job, res),
+      (e: unknown) => {
+        // The executor itself broke (workers cannot start): stop the search; the trial stays 'running' → re-queued.
+        fatal ??= e instanceof Error ? e : new Error(String(e));
+        notify();
+      },
+    );
+  };
+
+  const onResult = (job: { number: number; rung: number }, res: RungMetrics | 'cancelled') => {
+    // After a crash nothing is written; after a stop the trial is re-queued below, from `running`.
+    if (crashed || closing || res === 'cancelled') return;
+    running.delete(job.number);
+    try {
+      record(job.number, job.rung, res);
+    } catch (e) {
+      if (!(e instanceof Crash)) fatal ??= e instanceof Error ? e : new Error(String(e));
+    }
+    notify();
   };
 
   function record(n: number, r: number, m: RungMetrics): void {
@@ -490,6 +500,7 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
     emit(true);
     for (;;) {
       if (crashed) break;
+      if (fatal) throw fatal;
       if (interrupted) stopReason = 'interrupted';
       else if (Date.now() >= deadline) stopReason = 'budget';
       const stopping = stopReason === 'interrupted' || stopReason === 'budget';
@@ -523,7 +534,7 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       });
     }
   } catch (e) {
-    if (!(e instanceof Crash)) throw e;
+    if (!(e instanceof Crash)) fatal ??= e instanceof Error ? e : new Error(String(e));
   } finally {
     process.off('SIGINT', onSigint);
     if (budgetTimer) clearTimeout(budgetTimer);
@@ -548,6 +559,7 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
     });
     running.clear();
   }
+  if (fatal) throw fatal;
   stopReason ??= 'exhausted';
   emit(true);
   return summarize(stopReason, (Date.now() - t0) / 1000, rung0Done);

@@ -18,8 +18,17 @@ function workerEntry(): { path: string; execArgv: string[] } {
 interface Slot {
   child: ChildProcess;
   ready: Promise<void>;
-  busy: null | { id: number; resolve: (r: RunResult | 'cancelled') => void; cfgLabel: string };
+  started: boolean;
+  busy: null | {
+    id: number;
+    resolve: (r: RunResult | 'cancelled') => void;
+    reject: (e: Error) => void;
+    cfgLabel: string;
+  };
 }
+
+/** Workers that die before saying 'ready' this many times in a row mean a broken install, not a bad candidate. */
+const MAX_STARTUP_FAILURES = 3;
 
 /**
  * A fixed pool of worker processes (child_process.fork), one job each at a time, one libtorch thread each. A worker
@@ -30,6 +39,8 @@ export class ProcessPool {
   private readonly waiting: Array<() => void> = [];
   private nextId = 0;
   private closed = false;
+  private startupFailures = 0;
+  private broken: Error | null = null;
 
   constructor(
     readonly size: number,
@@ -47,9 +58,13 @@ export class ProcessPool {
     });
     let onReady: () => void = () => {};
     const ready = new Promise<void>((r) => (onReady = r));
-    const slot: Slot = { child, ready, busy: null };
+    const slot: Slot = { child, ready, started: false, busy: null };
     child.on('message', (msg: WorkerReply) => {
-      if (msg.type === 'ready') return onReady();
+      if (msg.type === 'ready') {
+        slot.started = true;
+        this.startupFailures = 0;
+        return onReady();
+      }
       if (msg.type === 'result' && slot.busy && slot.busy.id === msg.id) {
         const b = slot.busy;
         slot.busy = null;
@@ -63,6 +78,14 @@ export class ProcessPool {
       slot.busy = null;
       if (this.closed) {
         b?.resolve('cancelled');
+        return;
+      }
+      if (!slot.started && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
+        this.broken = new Error(
+          `search workers exit before they start (${signal ?? `code ${code}`}, ${this.startupFailures} times in a row); see their error above`,
+        );
+        b?.reject(this.broken);
+        for (const w of this.waiting.splice(0)) w();
         return;
       }
       if (b) {
@@ -85,12 +108,13 @@ export class ProcessPool {
   /** Runs one request on the next free worker. */
   async request(make: (id: number) => WorkerRequest, label: string): Promise<RunResult | 'cancelled'> {
     for (;;) {
+      if (this.broken) throw this.broken;
       if (this.closed) return 'cancelled';
       const slot = this.slots.find((s) => !s.busy);
       if (slot) {
         const id = this.nextId++;
-        return new Promise<RunResult | 'cancelled'>((resolve) => {
-          slot.busy = { id, resolve, cfgLabel: label };
+        return new Promise<RunResult | 'cancelled'>((resolve, reject) => {
+          slot.busy = { id, resolve, reject, cfgLabel: label };
           void slot.ready.then(() => {
             if (this.closed || slot.busy?.id !== id) return;
             slot.child.send(make(id));

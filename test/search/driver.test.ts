@@ -219,3 +219,23 @@ test('the SQLite store: crash, reopen, resume — every trial-rung recorded once
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a broken executor stops the search with its error and leaves nothing running', async () => {
+  const store = new MemoryStore();
+  const exec = new InlineExecutor(2);
+  let calls = 0;
+  const broken = {
+    size: 2,
+    run: (job: Parameters<InlineExecutor['run']>[0]) => {
+      if (++calls > 3) return Promise.reject(new Error('workers cannot start'));
+      return exec.run(job);
+    },
+    close: () => exec.close(),
+  };
+  await assert.rejects(search(store, exec, { executor: broken }), /workers cannot start/);
+  assert.equal(store.trials.filter((t) => t.state === 'running').length, 0);
+  assert.ok(
+    store.trials.some((t) => t.state === 'queued'),
+    'the trials it could not run are queued for a resume',
+  );
+});
