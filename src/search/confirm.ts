@@ -5,7 +5,7 @@ import type { Store } from '../store/index.js';
 import { loadRunViews, summarizeRuns, type CompareRow } from '../compare/index.js';
 import { ProcessPool } from './executor.js';
 import { handle, type WorkerRequest } from './run-job.js';
-import { getSpace } from './spaces/index.js';
+import { studySpace } from './spaces/index.js';
 import type { StudyConfig } from './study.js';
 import type { TrialMetrics } from './trial.js';
 import type { Candidate } from './types.js';
@@ -73,7 +73,7 @@ export function topTrials(
   const row = store.getStudy(study);
   if (!row) throw new ConfirmError(`no study '${study}' in ${store.path}`);
   const config = (JSON.parse(row.config) as { config: StudyConfig }).config;
-  const space = getSpace(config.space);
+  const space = studySpace(config);
   const ranked = store
     .listTrials<TrialMetrics, number[]>(row.id)
     .filter((t) => t.state !== 'rejected' && t.metrics)

@@ -28,7 +28,16 @@ export {
   type ToyTaskOptions,
 } from './filters.js';
 export { ProcessExecutor, ProcessPool } from './executor.js';
-export { getSpace, deltaSpace, lossSpace, activationSpace, taylorSpace, polySpace } from './spaces/index.js';
+export {
+  getSpace,
+  studySpace,
+  tunedSpace,
+  deltaSpace,
+  lossSpace,
+  activationSpace,
+  taylorSpace,
+  polySpace,
+} from './spaces/index.js';
 export { RandomSampler } from './samplers/random.js';
 export { EvolutionSampler, DEFAULT_EVOLUTION, type EvolutionOptions } from './samplers/evolution.js';
 export { CmaEsSampler } from './samplers/cmaes-sampler.js';

@@ -27,6 +27,8 @@ export interface StudyConfig {
   evolution: EvolutionOptions;
   /** CMA-ES population size; undefined = Hansen's default for the dimension (TaylorGLO used 20). */
   cmaesLambda?: number;
+  /** Tune the constants of this expression of `space` with CMA-ES instead of searching structures. */
+  tune?: string;
 }
 
 export const OBJECTIVES: readonly Objective[] = ['acc', 'speed'];
@@ -80,8 +82,8 @@ export function formatLadder(ladder: Rung[]): string {
   return ladder.map((r) => `${r.model}:${r.trainLimit ?? 'full'}:${r.epochs}:${r.dataset}`).join(',');
 }
 
-export function defaultSampler(space: SpaceName): SamplerName {
-  return space === 'taylor' || space === 'poly' ? 'cmaes' : 'evolution';
+export function defaultSampler(space: SpaceName, tune?: string): SamplerName {
+  return space === 'taylor' || space === 'poly' || tune !== undefined ? 'cmaes' : 'evolution';
 }
 
 export function makeStudyConfig(
@@ -91,7 +93,7 @@ export function makeStudyConfig(
   const seed = opts.seed ?? 0;
   return {
     space: opts.space,
-    sampler: opts.sampler ?? defaultSampler(opts.space),
+    sampler: opts.sampler ?? defaultSampler(opts.space, opts.tune),
     seed,
     trainSeed: opts.trainSeed ?? seed,
     ladder: opts.ladder ?? defaultLadder(opts.trainLimit, opts.dataset),
@@ -100,6 +102,7 @@ export function makeStudyConfig(
     valFraction: opts.valFraction ?? 0.1,
     evolution: opts.evolution ?? DEFAULT_EVOLUTION,
     ...(opts.cmaesLambda !== undefined ? { cmaesLambda: opts.cmaesLambda } : {}),
+    ...(opts.tune !== undefined ? { tune: opts.tune } : {}),
   };
 }
 

@@ -153,3 +153,36 @@ test('the TaylorGLO and PolyLoss expressions compute their stated formulas', () 
     1e-9,
   );
 });
+
+test('--tune: a continuous space over the constants of one expression, in relative units', async () => {
+  const { tunedSpace } = await import('../../src/search/spaces/tune.js');
+  const { CmaEsSampler } = await import('../../src/search/samplers/cmaes-sampler.js');
+  const space = tunedSpace(getSpace('delta'), '0.5 * exp(z) - t');
+  assert.equal(space.name, 'delta', 'a tuned candidate is an ordinary delta candidate');
+  assert.equal(space.continuous!.dim, 1);
+  assert.equal(space.continuous!.fromVector([0]).expr, '0.5 * exp(z) - t');
+  // value = c + |c|·x: x = 1 doubles the constant; the head is e^z − t exactly
+  const one = space.continuous!.fromVector([1]);
+  close(
+    deltaOf(space, one),
+    Z.map((z, i) => Math.exp(z) - T[i]!),
+  );
+  close(
+    deltaOf(getSpace('delta'), { expr: one.expr }),
+    Z.map((z, i) => Math.exp(z) - T[i]!),
+  );
+  assert.throws(() => tunedSpace(getSpace('delta'), 'exp(z) - t'), /no numeric constants/);
+  assert.throws(() => tunedSpace(getSpace('taylor'), '1'), /expression space/);
+  const act = tunedSpace(getSpace('activation'), 'mse: 2 * sigmoid(z)');
+  assert.match(act.continuous!.fromVector([0.5]).expr, /^mse: 3 \* sigmoid\(z\)$/);
+  // CMA-ES finds the constant that maximises a synthetic score peaked at 0.2 (x = (0.2 − 0.5)/0.5 = −0.6)
+  const s = new CmaEsSampler(space, 4);
+  let last: Candidate | null = null;
+  for (let n = 0; n < s.lambda * 40; n++) {
+    const c = s.ask(n)!;
+    last = c;
+    const value = Number(/^(-?[\d.e-]+) \*/.exec(c.expr)![1]);
+    s.tell({ number: n, candidate: c, outcome: { kind: 'ok', values: [1 - (value - 0.2) ** 2] } });
+  }
+  assert.ok(Math.abs(last!.params![0]! + 0.6) < 1e-3, `x = ${last!.params}`);
+});

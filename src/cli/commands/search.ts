@@ -10,7 +10,7 @@ import { loadDataset } from '../../data/index.js';
 import {
   defaultLadder,
   formatLadder,
-  getSpace,
+  CandidateError,
   HeadFilter,
   makeStudyConfig,
   OBJECTIVES,
@@ -20,6 +20,7 @@ import {
   runSearch,
   searchStoreOf,
   SPACE_NAMES,
+  studySpace,
   StudyError,
   type Objective,
   type SamplerName,
@@ -53,6 +54,8 @@ options:
   --eta N               successive-halving factor                                        [3]
   --sampler NAME        random | evolution | cmaes            [evolution; cmaes for taylor, poly]
   --objectives LIST     acc, or acc,speed (speed = validation accuracy after epoch 1): Pareto front
+  --tune EXPR           tune the numeric constants of EXPR (an expression of --space delta, loss or
+                        activation) with CMA-ES instead of searching structures
   --resume              continue the study (its stored settings win; --max-trials/--budget may change)
   --bench-throughput    measure rung-0 candidate evaluations per hour: a one-rung ladder in a fresh study
                         (temporary database unless --db), for --budget (default 3m)
@@ -132,6 +135,7 @@ export async function run(argv: string[]): Promise<number> {
     eta: { type: 'string' },
     sampler: { type: 'string' },
     objectives: { type: 'string' },
+    tune: { type: 'string' },
     resume: { type: 'boolean' },
     'bench-throughput': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -210,13 +214,23 @@ export async function run(argv: string[]): Promise<number> {
         throw new UsageError(
           `search: study '${studyName}' searches the '${stored.config.space}' space, not '${spaceName}'.`,
         );
-      space = getSpace(stored.config.space);
+      space = studySpace(stored.config);
       ladder = stored.config.ladder;
     } else {
-      space = getSpace(spaceName!);
+      const tune = values.tune;
+      try {
+        space = studySpace({ space: spaceName!, ...(tune !== undefined ? { tune } : {}) });
+      } catch (e) {
+        if (e instanceof CandidateError) throw new UsageError(`search: --tune: ${e.message.split('\n')[0]}`);
+        throw e;
+      }
       if (sampler === 'cmaes' && !space.continuous)
         throw new UsageError(
-          `search: --sampler cmaes needs a continuous space (taylor, poly), not '${space.name}'.`,
+          `search: --sampler cmaes needs a continuous space (taylor, poly, or --tune EXPR), not '${space.name}'.`,
+        );
+      if (sampler === 'evolution' && tune !== undefined)
+        throw new UsageError(
+          'search: --tune searches constants with CMA-ES or random sampling, not evolution.',
         );
       config = makeStudyConfig({
         space: space.name,
@@ -225,6 +239,7 @@ export async function run(argv: string[]): Promise<number> {
         eta,
         objectives,
         ...(sampler ? { sampler } : {}),
+        ...(tune !== undefined ? { tune } : {}),
       });
     }
     // Unreadable data is a usage problem (exit 2) better found now than as every trial failing.
