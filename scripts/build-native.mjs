@@ -2,7 +2,7 @@
 // Builds the libtorch addon (native/) with node-gyp when a source is newer than build/Release/headroom_native.node,
 // or when the libtorch found differs from the one it was built against. Usage: node scripts/build-native.mjs [--force]
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,9 @@ try {
   process.exit(1);
 }
 mkdirSync(outDir, { recursive: true });
-copyFileSync(path.join(nativeDir, 'build', 'Release', 'headroom_native.node'), out);
+// Copy then rename: overwriting the .node in place would corrupt the mapping of processes that have it loaded
+// (they crash with SIGSEGV); a rename leaves them on the old inode.
+copyFileSync(path.join(nativeDir, 'build', 'Release', 'headroom_native.node'), `${out}.tmp`);
+renameSync(`${out}.tmp`, out);
 writeFileSync(stampPath, stamp);
 console.error(`build-native: built ${path.relative(root, out)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
