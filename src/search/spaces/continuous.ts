@@ -2,7 +2,7 @@ import { lossHead, type Head } from '../../heads/index.js';
 import { binary, num, print, unary, type Expr } from '../../expr/index.js';
 import type { Rng } from '../rng.js';
 import { CandidateError, type Candidate, type ContinuousSpec, type Space, type SpaceName } from '../types.js';
-import { asRow, compileExpr } from './compile.js';
+import { compileExpr } from './compile.js';
 
 /** Printed constants in `expr` are rounded for people; `params` (full precision) define the head. */
 export function roundTo(x: number, digits = 4): number {
@@ -86,7 +86,7 @@ export function parametricSpace(def: ParametricLoss): Space {
       const theta = check(cand);
       const f = compileExpr(def.build(theta));
       const text = def.describe(theta);
-      return lossHead(id, (ctx) => asRow(f(ctx), ctx), {
+      return lossHead(id, f, {
         title: text,
         formula: text,
         source: `headroom search (${def.name} space)`,

@@ -1,7 +1,7 @@
 import { deltaRuleHead, type Head } from '../../heads/index.js';
 import type { Rng } from '../rng.js';
 import type { Candidate, Space } from '../types.js';
-import { compileExpr, asVec } from './compile.js';
+import { compileExpr } from './compile.js';
 import { canonicalExpr, ExprOps, GEN, plain } from './expr-space.js';
 
 /**
@@ -21,7 +21,7 @@ export function deltaSpace(): Space {
     toHead(c: Candidate, id = 'delta-candidate'): Head {
       const { expr, text } = canonicalExpr(c.expr, 'vec');
       const f = compileExpr(expr);
-      return deltaRuleHead(id, (ctx) => asVec(f(ctx), ctx), {
+      return deltaRuleHead(id, f, {
         title: `δ = ${text}`,
         formula: `δ = ${text}`,
         source: 'headroom search (delta space)',

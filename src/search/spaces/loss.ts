@@ -1,7 +1,7 @@
 import { lossHead, type Head } from '../../heads/index.js';
 import type { Rng } from '../rng.js';
 import type { Candidate, Space } from '../types.js';
-import { compileExpr, asRow } from './compile.js';
+import { compileExpr } from './compile.js';
 import { canonicalExpr, ExprOps, GEN, plain } from './expr-space.js';
 
 /** Losses: a per-example scalar L(z, t, p, z_y, p_y, C) (row expressions), differentiated by autograd (GLO style). */
@@ -18,7 +18,7 @@ export function lossSpace(): Space {
     toHead(c: Candidate, id = 'loss-candidate'): Head {
       const { expr, text } = canonicalExpr(c.expr, 'row');
       const f = compileExpr(expr);
-      return lossHead(id, (ctx) => asRow(f(ctx), ctx), {
+      return lossHead(id, f, {
         title: `L = ${text}`,
         formula: `L = ${text}`,
         source: 'headroom search (loss space)',
