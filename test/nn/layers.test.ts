@@ -246,6 +246,28 @@ describe('Dropout', () => {
     const e = scope(() => d.forward(ones([n])).toNumbers());
     assert.ok(e.every((v) => v === 1));
   });
+  it('backward passes the gradient through the kept units only, scaled by 1/(1−p)', () => {
+    manualSeed(5);
+    const d = new Dropout(0.5);
+    const x = ones([1000]).setRequiresGrad(true);
+    const y = scope(() => {
+      const out = d.forward(x);
+      out.mul(3).sum().backward();
+      return out.toNumbers();
+    });
+    const g = x.grad;
+    assert.ok(g !== null);
+    // d(3·Σ x·mask)/dx = 3·mask, and with x = 1 the forward output is the mask itself.
+    closeTo(
+      g.toNumbers(),
+      y.map((v) => 3 * v),
+      1e-6,
+      'dropout grad',
+    );
+    assert.ok(y.some((v) => v === 0) && y.some((v) => v === 2));
+    g.dispose();
+    x.dispose();
+  });
 });
 
 describe('BatchNorm2d', () => {
