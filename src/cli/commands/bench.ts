@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { BenchOp } from '../../bench/workloads.js';
 import { intOption, parseArgs, UsageError } from '../args.js';
 
-const HELP = `usage: headroom bench [--quick] [--json] [--threads N] [--device cpu|cuda] [--rounds N] [--memory [--steps N]]
+const HELP = `usage: headroom bench [--quick] [--json] [--threads N] [--device cpu|cuda] [--clock wall|cpu] [--rounds N]
+                      [--memory [--steps N]]
 
 Trains the Keras MLP and CNN on MNIST-shaped random data (batch 128, the Keras optimizers) in headroom and in PyTorch
 (bench/torch_reference.py under /usr/bin/python3, kept running), alternating short timing windows — torch, headroom,
