@@ -6,8 +6,9 @@ import { product, seedIfGiven, TrunkBody, type ModelSpec } from './types.js';
  * Glorot-uniform weights and zero biases (the Keras-era default). Features are the 128-d second sigmoid layer.
  *
  * Optimizer: plain SGD (no momentum, no weight decay) at lr 0.1 with batch 128 for 20 epochs. The paper's exact step
- * size is not in our references; 0.1 is the usual choice for sigmoid MLPs with mean-reduced losses at this batch
- * size (it trains softmax-CE to ≈95–97% on MNIST in 20 epochs without diverging under MSE-style heads).
+ * size is not in our references. Measured on MNIST (seed 0, 1 thread): lr 0.1 gives softmax-ce 94.3% and linear-mse
+ * 90.8% test accuracy after 20 epochs; lr 0.25 lifts softmax-ce to 96.6% but linear-mse only reaches 74.9%, and at
+ * lr 0.5 linear-mse stays at chance. 0.1 is the largest of these at which every head in the study trains.
  */
 export const paperFcn: ModelSpec = {
   id: 'paper-fcn',
