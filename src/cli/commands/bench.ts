@@ -8,20 +8,23 @@ import type { BenchOp } from '../../bench/workloads.js';
 import { intOption, parseArgs, UsageError } from '../args.js';
 
 const HELP = `usage: headroom bench [--quick] [--json] [--threads N] [--device cpu|cuda] [--clock wall|cpu] [--rounds N]
-                      [--memory [--steps N]]
+                      [--malloc tuned|default] [--memory [--steps N]]
 
 Trains the Keras MLP and CNN on MNIST-shaped random data (batch 128, the Keras optimizers) in headroom and in PyTorch
 (bench/torch_reference.py under /usr/bin/python3, kept running), alternating short timing windows — torch, headroom,
 headroom, torch, … — with the same threads and OpenBLAS settings, and reports each side's best window. Also times
 matmul at 1024³ against torch.mm and the per-call overhead of a tiny op.
 
-  --quick       4 short rounds (under 90 s)
+  --quick       5 short rounds (under 90 s)
   --json        print one JSON line: {"mlp":{"headroom","torch","ratio"},"cnn":{…},"matmul":{…},"op_overhead_us":…}
   --threads N   intra-op threads for both sides (default: HEADROOM_THREADS, else all cores)
   --device D    cpu (default) or cuda
+  --malloc M    tuned (default) or default: tuned runs both sides with MALLOC_MMAP_THRESHOLD_=32 MiB and
+                MALLOC_TRIM_THRESHOLD_=256 MiB (glibc otherwise mmaps, trims and re-faults large tensor buffers every step,
+                which makes the CNN 2–3× slower on both sides and its timing bimodal); default keeps glibc's settings
   --clock C     wall (default) or cpu: time windows by process CPU time instead (both sides; with --threads 1 this is
                 steadier on a machine shared with other work)
-  --rounds N    timing windows per side and workload (default 4 with --quick, else 6)
+  --rounds N    timing windows per side and workload (default 5 with --quick, else 6)
   --memory      instead: train keras-mlp for --steps steps (default 5000) and report RSS at start and end`;
 
 const OPTIONS = {
@@ -30,6 +33,7 @@ const OPTIONS = {
   threads: { type: 'string' },
   device: { type: 'string' },
   clock: { type: 'string' },
+  malloc: { type: 'string' },
   rounds: { type: 'string' },
   memory: { type: 'boolean' },
   steps: { type: 'string' },
@@ -131,6 +135,34 @@ function fmt(x: number | null, digits = 0): string {
     : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+/** glibc malloc settings for --malloc tuned; read by glibc at process start, so they need a fresh process. */
+const TUNED_MALLOC: Record<string, string> = {
+  MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20),
+  MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20),
+};
+
+/**
+ * Re-runs this same command in a child node process with the tuned allocator settings (the torch reference inherits
+ * them), unless the user set either variable or this is that child. Returns the child's exit code, or null to go on.
+ */
+function reexecWithMalloc(): number | null {
+  if (process.env.HEADROOM_BENCH_REEXEC === '1') return null;
+  if (Object.keys(TUNED_MALLOC).some((k) => process.env[k] !== undefined)) return null;
+  const args = [...process.execArgv, process.argv[1], ...process.argv.slice(2)];
+  const env = { ...process.env, ...TUNED_MALLOC, HEADROOM_BENCH_REEXEC: '1' };
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', env });
+  if (r.error !== undefined) throw r.error;
+  return r.status ?? 1;
+}
+
+function mallocLabel(): string {
+  const v = (k: string): string => {
+    const x = process.env[k];
+    return x === undefined ? 'default' : `${Math.round(Number(x) / 2 ** 20)} MiB`;
+  };
+  return `malloc mmap/trim thresholds ${v('MALLOC_MMAP_THRESHOLD_')}/${v('MALLOC_TRIM_THRESHOLD_')}`;
+}
+
 /** Thread settings both sides must share; they have to be in the environment before libtorch/OpenBLAS load. */
 function setThreadEnv(threads: number): void {
   process.env.OMP_NUM_THREADS = String(threads);
@@ -151,10 +183,17 @@ export async function run(argv: string[]): Promise<number> {
   const device = values.device ?? 'cpu';
   if (device !== 'cpu' && device !== 'cuda')
     throw new UsageError(`bench: --device must be cpu or cuda, got '${device}'.`);
+  const malloc = values.malloc ?? 'tuned';
+  if (malloc !== 'tuned' && malloc !== 'default')
+    throw new UsageError(`bench: --malloc must be tuned or default, got '${malloc}'.`);
+  if (malloc === 'tuned') {
+    const code = reexecWithMalloc();
+    if (code !== null) return code;
+  }
   const clock = values.clock ?? 'wall';
   if (clock !== 'wall' && clock !== 'cpu')
     throw new UsageError(`bench: --clock must be wall or cpu, got '${clock}'.`);
-  const rounds = intOption('bench', 'rounds', values.rounds, quick ? 4 : 6, 1);
+  const rounds = intOption('bench', 'rounds', values.rounds, quick ? 5 : 6, 1);
   const memSteps = intOption('bench', 'steps', values.steps, 5000, 1);
 
   setThreadEnv(threads);
@@ -167,26 +206,30 @@ export async function run(argv: string[]): Promise<number> {
   const plan = { device, clock, threads, batch: 128, warmup: 3, seed: 0 } as const;
   // Steps (or reps, or calls) per timing window; short windows alternated between the sides, best window wins.
   const windows: Record<BenchOp, number> = quick
-    ? { mlp: 40, cnn: 6, matmul: 5, overhead: 20000 }
+    ? { mlp: 80, cnn: 12, matmul: 8, overhead: 20000 }
     : { mlp: 150, cnn: 20, matmul: 20, overhead: 100000 };
   const got = w.configure(plan);
   const coretype = process.env.OPENBLAS_CORETYPE ?? '(auto)';
 
   if (values.memory) {
-    log(json, `bench --memory: keras-mlp, ${memSteps} steps, batch 128, ${got} threads, ${device}`);
-    const m = w.memoryCheck(plan, memSteps, (i) =>
-      log(json, `  step ${i}: RSS ${(engine.rssBytes() / 2 ** 20).toFixed(1)} MB`),
+    log(
+      json,
+      `bench --memory: keras-mlp, ${memSteps} steps, batch 128, ${got} threads, ${device}, ${mallocLabel()}`,
     );
+    const m = w.memoryCheck(plan, memSteps, (i, rss) => log(json, `  step ${i}: RSS ${rss.toFixed(1)} MB`));
     const flat = Math.abs(m.growthPct) <= 5;
+    const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}%`;
     if (json) {
       console.log(JSON.stringify({ memory: { ...m, flat } }));
     } else {
       console.log(
-        `RSS: start ${m.rssStartMb.toFixed(1)} MB, after warm-up ${m.rssWarmMb.toFixed(1)} MB, ` +
-          `after ${m.steps} steps ${m.rssEndMb.toFixed(1)} MB (${m.growthPct >= 0 ? '+' : ''}${m.growthPct.toFixed(2)}%, ` +
-          `${flat ? 'flat' : 'NOT flat'} within 5%)`,
+        `RSS: start ${m.rssStartMb.toFixed(1)} MB, at 10% ${m.rssWarmMb.toFixed(1)} MB, halfway ${m.rssMidMb.toFixed(1)} MB, ` +
+          `after ${m.steps} steps ${m.rssEndMb.toFixed(1)} MB, highest sample ${m.rssMaxMb.toFixed(1)} MB`,
       );
-      console.log(`live tensors: ${m.liveTensorsWarm} after warm-up, ${m.liveTensorsEnd} at the end`);
+      console.log(
+        `second half: ${pct(m.growthPct)} (${flat ? 'flat' : 'NOT flat'} within 5%); from 10%: ${pct(m.growthFromWarmPct)}`,
+      );
+      console.log(`live tensors: ${m.liveTensorsWarm} at 10%, ${m.liveTensorsEnd} at the end`);
       console.log(`throughput: ${fmt(m.examplesPerSecond)} examples/s`);
     }
     return 0;
@@ -210,7 +253,8 @@ export async function run(argv: string[]): Promise<number> {
     if (server !== null) torchVersion = (await server.ready()).torch_version;
     log(
       json,
-      `bench: ${got} threads, ${device}, OPENBLAS_CORETYPE=${coretype}, ${clock} clock, ${rounds} rounds, alternating sides`,
+      `bench: ${got} threads, ${device}, OPENBLAS_CORETYPE=${coretype}, ${mallocLabel()}, ${clock} clock, ` +
+        `${rounds} rounds, alternating sides`,
     );
     for (let r = 0; r < rounds; r++) {
       const perRound = (performance.now() - t0) / 1000 / Math.max(1, r);
@@ -260,6 +304,7 @@ export async function run(argv: string[]): Promise<number> {
         torch_op_overhead_us: round3(oh.torch),
         threads: got,
         device,
+        malloc: process.env.MALLOC_MMAP_THRESHOLD_ === undefined ? 'default' : 'tuned',
       }),
     );
     return 0;
@@ -272,7 +317,7 @@ export async function run(argv: string[]): Promise<number> {
   ) =>
     `${name.padEnd(16)}${`${fmt(o.headroom, d)} ${unit}`.padStart(18)}${fmt(o.torch, d).padStart(12)}${fmt(o.ratio, 2).padStart(8)}`;
   console.log(
-    `headroom bench — ${got} thread${got === 1 ? '' : 's'}, ${device}, OPENBLAS_CORETYPE=${coretype}` +
+    `headroom bench — ${got} thread${got === 1 ? '' : 's'}, ${device}, OPENBLAS_CORETYPE=${coretype}, ${mallocLabel()}` +
       `${torchVersion ? `, torch ${torchVersion}` : ''}${clock === 'cpu' ? ', CPU-time clock' : ''}; best of ${done} window${done === 1 ? '' : 's'} per side`,
   );
   console.log(`${''.padEnd(16)}${'headroom'.padStart(18)}${'torch'.padStart(12)}${'ratio'.padStart(8)}`);
