@@ -3,7 +3,11 @@
 #include <ATen/core/grad_mode.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 
+#include <cstdlib>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <sstream>
 
 #include <torch/version.h>
@@ -532,7 +536,26 @@ void initCore(Napi::Env env, Napi::Object e) {
 #undef REG
 }
 
+// glibc returns large tensor buffers to the OS on free and faults them in again on the next step (about 16k page
+// faults per keras-cnn step): raising the mmap/trim thresholds makes training 2.5-3x faster and RSS flat. Users who
+// set MALLOC_* themselves keep their settings.
+static void tuneAllocator() {
+#if defined(__GLIBC__)
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
+
+static Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+  return info.Env().Undefined();
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tuneAllocator();
+  exports.Set("trimMemory", Napi::Function::New(env, TrimMemory, "trimMemory"));
   initCore(env, exports);
   initOps(env, exports);
   initNN(env, exports);

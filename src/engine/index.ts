@@ -31,6 +31,7 @@ export {
   cuda,
   liveTensorCount,
   externalBytes,
+  trimMemory,
   rssBytes,
   libtorchVersion,
 } from './tensor.js';

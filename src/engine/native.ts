@@ -75,6 +75,7 @@ export interface Native {
   cudaSynchronize(): void;
   liveCount(): number;
   externalBytes(): number;
+  trimMemory(): void;
   version(): string;
 
   add(a: H, b: H): H;

@@ -864,6 +864,11 @@ export function liveTensorCount(): number {
   return N.liveCount();
 }
 /** Bytes of CPU tensor memory currently reported to V8 as external memory. */
+/** Returns freed heap memory to the OS (glibc malloc_trim); the allocator keeps it otherwise, by design. */
+export function trimMemory(): void {
+  N.trimMemory();
+}
+
 export function externalBytes(): number {
   return N.externalBytes();
 }
