@@ -12,7 +12,9 @@ import {
   type VarName,
 } from '../../expr/index.js';
 import type { Rng } from '../rng.js';
-import { CandidateError, type Candidate } from '../types.js';
+import { CandidateError, type Candidate, type Space } from '../types.js';
+import type { Head } from '../../heads/index.js';
+import { compileExpr } from './compile.js';
 
 /** Generation limits shared by the structural spaces: small trees, as in GLO / AutoLoss-Zero's early generations. */
 export const GEN: GenOptions = { maxDepth: 5, maxSize: 14 };
@@ -79,4 +81,42 @@ export const ACTIVATION_VARS: readonly VarName[] = ['z', 'p', 'C'];
 
 export function plain(text: string): Candidate {
   return { expr: text };
+}
+
+/**
+ * A structural space of one expression type, whose candidates become heads through `build` (the δ-rule or the loss
+ * head builder): the delta and loss spaces differ only in the type, the builder and the wording.
+ */
+export function expressionSpace(spec: {
+  name: 'delta' | 'loss';
+  type: 'vec' | 'row';
+  title: string;
+  /** What the expression is called in formulas: 'δ' or 'L'. */
+  symbol: string;
+  build: (
+    id: string,
+    f: ReturnType<typeof compileExpr>,
+    meta: { title: string; formula: string; source: string },
+  ) => Head;
+}): Space {
+  const ops = new ExprOps(spec.type, GEN);
+  return {
+    name: spec.name,
+    kind: 'structural',
+    title: spec.title,
+    sample: (rng: Rng) => plain(ops.sample(rng)),
+    mutate: (c: Candidate, rng: Rng) => plain(ops.mutate(c.expr, rng)),
+    crossover: (a: Candidate, b: Candidate, rng: Rng) => plain(ops.crossover(a.expr, b.expr, rng)),
+    validate: (c: Candidate) => plain(canonicalExpr(c.expr, spec.type).text),
+    toHead(c: Candidate, id = `${spec.name}-candidate`): Head {
+      const { expr, text } = canonicalExpr(c.expr, spec.type);
+      const formula = `${spec.symbol} = ${text}`;
+      return spec.build(id, compileExpr(expr), {
+        title: formula,
+        formula,
+        source: `headroom search (${spec.name} space)`,
+      });
+    },
+    describe: (c: Candidate) => `${spec.symbol} = ${c.expr}`,
+  };
 }
