@@ -103,6 +103,7 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
 
     let step = 0;
     let trainSeconds = 0;
+    let finalEval: Evaluation | null = null;
     for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
       const t0 = performance.now();
       body.train();
@@ -138,9 +139,16 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
       }
       body.eval();
       outputLayer.eval();
-      const val = evaluate(body, outputLayer, head, data.val, false);
+      // The last epoch's pass over the calibration set keeps its scores, so the final ECE needs no extra pass.
+      const lastEpoch = epoch === cfg.epochs;
+      const val = evaluate(body, outputLayer, head, data.val, lastEpoch && !cfg.evalTest);
       const record: EpochRecord = { epoch, trainLoss: lossSum / Math.max(1, seen), valAcc: val.acc, seconds };
-      if (cfg.evalTest) record.testAcc = evaluate(body, outputLayer, head, data.test, false).acc;
+      if (lastEpoch && !cfg.evalTest) finalEval = val;
+      if (cfg.evalTest) {
+        const test = evaluate(body, outputLayer, head, data.test, lastEpoch);
+        record.testAcc = test.acc;
+        if (lastEpoch) finalEval = test;
+      }
       epochs.push(record);
       deps.onEpoch?.(record);
     }
@@ -153,7 +161,7 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
       outputLayer.eval();
       // Calibration is a final number: on the test set when it is in play, otherwise on validation.
       const calibSet = cfg.evalTest ? data.test : data.val;
-      const calib = evaluate(body, outputLayer, head, calibSet, true);
+      const calib = finalEval ?? evaluate(body, outputLayer, head, calibSet, true);
       if (cfg.evalTest) result.final.testAcc = calib.acc;
       result.final.ece = expectedCalibrationError(
         matrix(calib.scores, calibSet.n, calib.numClasses),
