@@ -118,18 +118,27 @@ export function probeHead(
   });
 }
 
-function hashProbe(space: string, r: ProbeResult): string {
+function hashProbe(space: string, r: ProbeResult, scaleInvariant: boolean): string {
   const round = (x: number) => {
     if (Number.isNaN(x)) return 'nan';
     if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
     if (Math.abs(x) < 1e-9) return '0';
     return Number(x.toPrecision(DELTA_HASH_DIGITS)).toString();
   };
+  // Under an adaptive optimizer (RMSprop, Adam, Adadelta) c·δ trains like δ for any c > 0, so δ is hashed after
+  // dividing by its RMS over the probe batch: 3·CE is then a duplicate of CE instead of a "new" loss.
+  let delta: ArrayLike<number> = r.delta;
+  if (scaleInvariant) {
+    let ss = 0;
+    for (const v of r.delta) ss += v * v;
+    const rms = Math.sqrt(ss / Math.max(1, r.delta.length));
+    if (rms > 1e-12 && Number.isFinite(rms)) delta = Float64Array.from(r.delta, (v) => v / rms);
+  }
   const h = createHash('sha1');
   // Spaces whose prediction is not argmax z (activations) hash their prediction too; δ alone would merge heads
   // that train alike but predict differently.
   h.update(space === 'activation' ? 'pred:' + Array.from(r.prediction).join(',') + '|' : 'argmax-z|');
-  h.update(Array.from(r.delta, round).join(','));
+  h.update((scaleInvariant ? 'rms|' : '') + Array.from(delta, round).join(','));
   return h.digest('hex');
 }
 
@@ -225,6 +234,8 @@ export class HeadFilter implements CandidateFilter {
     readonly space: Space,
     readonly toyOptions: ToyTaskOptions = TOY_TASK,
     private readonly withKnown = true,
+    /** Hash δ up to a positive scale: right when every rung trains with an adaptive optimizer. */
+    readonly scaleInvariant = false,
   ) {
     this.toy = toyData(toyOptions);
   }
@@ -236,7 +247,7 @@ export class HeadFilter implements CandidateFilter {
     const add = (name: string, head: Head) => {
       try {
         const r = probeHead(head, 'float64', this.probe);
-        const h = hashProbe(this.space.name, r);
+        const h = hashProbe(this.space.name, r, this.scaleInvariant);
         if (!known.has(h)) known.set(h, name);
       } catch {
         // a head that cannot run on a bare probe batch (needs features) is simply not in the table
@@ -296,7 +307,7 @@ export class HeadFilter implements CandidateFilter {
         reason: 'non-finite',
         detail: 'non-finite loss or δ on the probe batch',
       };
-    const hash = hashProbe(this.space.name, r64);
+    const hash = hashProbe(this.space.name, r64, this.scaleInvariant);
     if (this.withKnown) {
       const known = this.knownHeads().get(hash);
       if (known) return { candidate: canonical, hash, duplicateOf: `known head ${known}` };

@@ -1,5 +1,7 @@
 import { SPACE_NAMES, type Objective, type SpaceName } from './types.js';
 import { DEFAULT_EVOLUTION, type EvolutionOptions } from './samplers/evolution.js';
+import { getModel } from '../nn/models/index.js';
+import type { OptimizerKind } from '../train/config.js';
 
 /** One fidelity of the ladder: what a trial trains at that rung. */
 export interface Rung {
@@ -29,6 +31,11 @@ export interface StudyConfig {
   cmaesLambda?: number;
   /** Tune the constants of this expression of `space` with CMA-ES instead of searching structures. */
   tune?: string;
+  /**
+   * Duplicates are decided on δ up to a positive scale. True for new studies whose every rung trains with an
+   * adaptive optimizer (c·δ then trains like δ); absent in studies stored before the option existed.
+   */
+  scaleInvariantHash?: boolean;
 }
 
 export const OBJECTIVES: readonly Objective[] = ['acc', 'speed'];
@@ -103,7 +110,17 @@ export function makeStudyConfig(
     evolution: opts.evolution ?? DEFAULT_EVOLUTION,
     ...(opts.cmaesLambda !== undefined ? { cmaesLambda: opts.cmaesLambda } : {}),
     ...(opts.tune !== undefined ? { tune: opts.tune } : {}),
+    scaleInvariantHash:
+      opts.scaleInvariantHash ??
+      ladderIsScaleInvariant(opts.ladder ?? defaultLadder(opts.trainLimit, opts.dataset)),
   };
+}
+
+const ADAPTIVE: readonly OptimizerKind[] = ['rmsprop', 'adam', 'adamw', 'adadelta'];
+
+/** Every rung's reference optimizer divides the gradient by a running scale of itself, so c·δ ≡ δ for c > 0. */
+export function ladderIsScaleInvariant(ladder: readonly Rung[]): boolean {
+  return ladder.every((r) => ADAPTIVE.includes(getModel(r.model).defaultOptimizer.kind));
 }
 
 /** `90s`, `30m`, `2h`, `1h30m` (a bare number is minutes) → milliseconds; null when unreadable. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { HeadFilter, targetMargin, toyTaskAccuracy } from '../../src/search/filters.js';
 import { getSpace } from '../../src/search/spaces/index.js';
 import type { Candidate } from '../../src/search/types.js';
+import { ladderIsScaleInvariant, makeStudyConfig } from '../../src/search/study.js';
 
 const never = () => false;
 const delta = new HeadFilter(getSpace('delta'));
@@ -92,4 +93,32 @@ test('rejections cost milliseconds', () => {
   const ms = (performance.now() - t0) / (5 * cheap.length);
   // a few ms on an idle core; generous so that a loaded CI machine does not fail it
   assert.ok(ms < 60, `${ms.toFixed(1)} ms per rejection`);
+});
+
+test('scale-invariant hash: c·δ (c > 0) is a duplicate under adaptive optimizers, not under SGD', () => {
+  const scaled = new HeadFilter(getSpace('delta'), undefined, true, true);
+  assert.match(verdict(scaled, '3 * (p - t)').duplicateOf ?? '', /softmax-ce/);
+  assert.match(
+    verdict(new HeadFilter(getSpace('loss'), undefined, true, true), '-2.5 * log(py)').duplicateOf ?? '',
+    /softmax-ce/,
+  );
+  // the scale is global, not per example: δ scaled per example is a different rule ((1 + py)·(p − t) would be Poly-1)
+  assert.equal(verdict(scaled, '(2 - py) * (p - t)').duplicateOf, undefined);
+  assert.equal(verdict(delta, '3 * (p - t)').duplicateOf, undefined);
+  assert.equal(verdict(new HeadFilter(getSpace('loss')), '-2.5 * log(py)').duplicateOf, undefined);
+});
+
+test('new studies hash up to scale exactly when every rung uses an adaptive optimizer', () => {
+  assert.equal(
+    ladderIsScaleInvariant([{ model: 'keras-mlp', dataset: 'mnist', epochs: 2, trainLimit: 10000 }]),
+    true,
+  );
+  assert.equal(
+    ladderIsScaleInvariant([
+      { model: 'keras-mlp', dataset: 'mnist', epochs: 2 },
+      { model: 'paper-fcn', dataset: 'mnist', epochs: 2 },
+    ]),
+    false,
+  );
+  assert.equal(makeStudyConfig({ space: 'delta' }).scaleInvariantHash, true);
 });
