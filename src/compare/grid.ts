@@ -92,13 +92,27 @@ export function machineDescription(): string {
 }
 
 /**
+ * The order runs are trained in: seed-major (every head at seed 1, then every head at seed 2, …), stable otherwise.
+ * A grid stopped part-way then holds every head at nearly the same number of seeds, which is a comparable table;
+ * head-major order would leave the last heads with no runs at all.
+ */
+export function executionOrder(configs: readonly RunConfig[]): RunConfig[] {
+  const seeds = [...new Set(configs.map((c) => c.seed))];
+  const rank = new Map(seeds.map((s, i) => [s, i]));
+  return configs
+    .map((cfg, i) => ({ cfg, i }))
+    .sort((a, b) => rank.get(a.cfg.seed)! - rank.get(b.cfg.seed)! || a.i - b.i)
+    .map((x) => x.cfg);
+}
+
+/**
  * Runs every config of the grid that the store does not already hold as finished (ok or diverged), so an
  * interrupted grid resumes where it stopped. Failed runs are retried: a failure may have been the environment's.
  * This process is the only writer; each run is stored in one transaction when it ends.
  */
 export async function runGrid(spec: GridSpec, store: Store, opts: GridOptions = {}): Promise<GridProgress> {
   const configs = expandGrid(spec);
-  const todo = configs.filter((cfg) => {
+  const todo = executionOrder(configs).filter((cfg) => {
     const prev = store.getRunByKey(runKey(cfg));
     return !(prev && (prev.status === 'ok' || prev.status === 'diverged'));
   });

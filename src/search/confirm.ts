@@ -1,8 +1,8 @@
-import { hostname, cpus } from 'node:os';
 import { getModel } from '../nn/models/index.js';
 import { runKey, type OptimizerConfig, type RunConfig, type RunResult } from '../train/config.js';
 import type { Store } from '../store/index.js';
 import { loadRunViews, summarizeRuns, type CompareRow } from '../compare/index.js';
+import { executionOrder, machineDescription } from '../compare/grid.js';
 import { ProcessPool } from './executor.js';
 import { handle, type WorkerRequest } from './run-job.js';
 import { studySpace } from './spaces/index.js';
@@ -144,10 +144,6 @@ export function confirmConfigs(
   return out;
 }
 
-function machineDescription(): string {
-  return `${hostname()} · ${cpus().length} cores · ${cpus()[0]?.model ?? 'unknown cpu'}`;
-}
-
 /**
  * Retrains the study's top-k and the baseline with fresh seeds on the full data (and other datasets/models), stores
  * them as ordinary runs in grid `confirm:<study>` (so an interrupted confirmation resumes, like a compare grid) and
@@ -159,7 +155,7 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
     throw new ConfirmError(`study '${opts.study}' has no trained trial to confirm yet`);
   const seeds = freshSeeds(opts.seeds, config.trainSeed);
   const grid = `confirm:${opts.study}`;
-  const configs = confirmConfigs(opts, config.space, candidates, seeds);
+  const configs = executionOrder(confirmConfigs(opts, config.space, candidates, seeds));
   const keys = configs.map(runKey);
   const todo = configs.filter((cfg, i) => {
     const prev = store.getRunByKey(keys[i]!);
