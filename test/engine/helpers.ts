@@ -2,17 +2,9 @@
 import assert from 'node:assert/strict';
 import { noGrad, scope, tensor, type Tensor } from '../../src/engine/index.js';
 
-/** mulberry32: deterministic inputs independent of libtorch's generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../rng.js';
+
+export { rng };
 
 export function uniform(n: number, lo: number, hi: number, seed: number): Float64Array {
   const r = rng(seed);

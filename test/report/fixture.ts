@@ -2,6 +2,7 @@
  * Database fixtures for the report tests, written through src/store (the same path compare and search use).
  */
 import { openStore, type Store } from '../../src/store/index.js';
+import { rng } from '../rng.js';
 
 export interface FixtureRun {
   grid?: string;
@@ -118,17 +119,7 @@ export class FixtureDb {
   }
 }
 
-/** Deterministic uniform [0, 1) numbers (mulberry32), so fixtures do not depend on Math.random. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** A realistic database: two panels, four heads, three seeds, epochs, representation metrics, a study with a confirmation. */
 export function richFixture(path: string): void {
