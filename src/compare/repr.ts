@@ -10,6 +10,7 @@ import {
   type Matrix,
 } from '../metrics/index.js';
 import type { Body } from '../nn/models/index.js';
+import type { Head } from '../heads/index.js';
 import { fit, type TrainedModel } from '../train/fit.js';
 import type { RunConfig } from '../train/config.js';
 
@@ -40,7 +41,11 @@ export function extractFeatures(body: Body, ds: ArrayDataset, batchSize = 1000):
  * features: collapse is a property of the training set), and transfer: a second body trained on classes 0–4 with the
  * same config, scored by P@1 and MAP@R among test features of classes 5–9.
  */
-export function reprMetricsFor(cfg: RunConfig): (ctx: TrainedModel) => Promise<Record<string, number>> {
+export function reprMetricsFor(
+  cfg: RunConfig,
+  /** For heads outside the registry (search candidates): a fresh head for the transfer run. */
+  makeHead?: () => Head,
+): (ctx: TrainedModel) => Promise<Record<string, number>> {
   return async (ctx) => {
     const { data, body } = ctx;
     const train = extractFeatures(body, data.train);
@@ -61,7 +66,7 @@ export function reprMetricsFor(cfg: RunConfig): (ctx: TrainedModel) => Promise<R
     out.r2 = classSeparationR2(train, data.train.y);
     out.nc1 = nc1(train, data.train.y);
     if (data.train.numClasses >= UNSEEN[UNSEEN.length - 1] + 1) {
-      const transfer = await transferMetrics(cfg, data.test);
+      const transfer = await transferMetrics(cfg, data.test, makeHead);
       out.transferP1 = transfer.precisionAt1;
       out.mapAtR = transfer.mapAtR;
     }
@@ -72,12 +77,14 @@ export function reprMetricsFor(cfg: RunConfig): (ctx: TrainedModel) => Promise<R
 async function transferMetrics(
   cfg: RunConfig,
   fullTest: ArrayDataset,
+  makeHead?: () => Head,
 ): Promise<{ precisionAt1: number; mapAtR: number }> {
   const unseenTest = subsetByClasses(fullTest, UNSEEN);
   let metrics = { precisionAt1: NaN, mapAtR: NaN };
   const r = await fit(
     { ...cfg, classes: SEEN, repr: false, evalTest: false },
     {
+      ...(makeHead ? { headOverride: makeHead() } : {}),
       afterTraining: ({ body }) => {
         const f = extractFeatures(body, unseenTest);
         const m = retrievalMetricsEngine(f, unseenTest.y);

@@ -37,6 +37,8 @@ export interface ConfirmOptions {
   trainLimit?: number;
   workers: number;
   baseline?: string;
+  /** Also measure the representation metrics (kNN, probe, R², NC1, transfer MAP@R), as `compare --repr`. */
+  repr?: boolean;
   command?: string;
   onProgress?: (done: number, total: number) => void;
 }
@@ -136,6 +138,7 @@ export function confirmConfigs(
             evalTest: true,
           };
           if (opts.trainLimit !== undefined) cfg.trainLimit = opts.trainLimit;
+          if (opts.repr) cfg.repr = true;
           if (cand)
             cfg.candidate = { space, expr: cand.expr, ...(cand.params ? { params: cand.params } : {}) };
           out.push(cfg);
@@ -154,7 +157,8 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
   if (candidates.length === 0)
     throw new ConfirmError(`study '${opts.study}' has no trained trial to confirm yet`);
   const seeds = freshSeeds(opts.seeds, config.trainSeed);
-  const grid = `confirm:${opts.study}`;
+  // Repr runs have their own keys; a grid of their own keeps the report from pooling them with plain ones.
+  const grid = `confirm:${opts.study}${opts.repr ? ':repr' : ''}`;
   const configs = executionOrder(confirmConfigs(opts, config.space, candidates, seeds));
   const keys = configs.map(runKey);
   const todo = configs.filter((cfg, i) => {

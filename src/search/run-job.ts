@@ -4,6 +4,7 @@ import { fit, loadSplitsFor } from '../train/fit.js';
 import type { RunConfig, RunResult } from '../train/config.js';
 import type { DataSplits } from '../data/index.js';
 import { getSpace } from './spaces/index.js';
+import { reprMetricsFor } from '../compare/repr.js';
 import type { TrialJob } from './trial.js';
 import { rungRunConfig } from './run-config.js';
 import type { Candidate } from './types.js';
@@ -50,8 +51,14 @@ export async function handle(msg: WorkerRequest): Promise<RunResult> {
       ? { space: msg.job.space, candidate: msg.job.candidate, headId: msg.job.headId }
       : msg.candidate;
   try {
-    const headOverride = cand ? getSpace(cand.space).toHead(cand.candidate, cand.headId) : undefined;
-    return await fit(cfg, { data: await dataFor(cfg), headOverride, onEpoch: exitIfOrphaned });
+    const makeHead = cand ? () => getSpace(cand.space).toHead(cand.candidate, cand.headId) : undefined;
+    return await fit(cfg, {
+      data: await dataFor(cfg),
+      headOverride: makeHead?.(),
+      onEpoch: exitIfOrphaned,
+      // Confirmation runs with --repr (search rungs never ask for it).
+      afterTraining: cfg.repr ? reprMetricsFor(cfg, makeHead) : undefined,
+    });
   } catch (e) {
     return {
       config: cfg,

@@ -104,3 +104,35 @@ test('confirm retrains the top-k and the baseline as stored runs, summarises the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('confirm --repr measures the representation metrics for candidates (their transfer run uses the candidate head)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
+  try {
+    const store = seedStudy(join(dir, 'c.db'));
+    const out = await runConfirm(store, {
+      study: 's',
+      top: 1,
+      seeds: 1,
+      datasets: ['mnist'],
+      models: ['keras-mlp'],
+      epochs: 1,
+      trainLimit: 400,
+      workers: 0,
+      repr: true,
+    });
+    assert.equal(out.grid, 'confirm:s:repr');
+    const runs = store.listRuns({ grid: 'confirm:s:repr' });
+    assert.deepEqual(runs.map((r) => r.head).sort(), ['s#2', 'softmax-ce']);
+    for (const r of runs) {
+      assert.equal(r.status, 'ok', r.error ?? '');
+      for (const k of ['knn', 'probe', 'r2', 'nc1', 'mapAtR', 'transferP1'])
+        assert.ok(Number.isFinite(r.repr?.[k]), `${r.head}: ${k} = ${r.repr?.[k]}`);
+      assert.ok(r.repr!.knn > 0.3 && r.repr!.mapAtR > 0.1, JSON.stringify(r.repr));
+    }
+    for (const row of out.rows) assert.ok(row.repr?.mapAtR, `${row.head}: repr intervals in the table row`);
+    assert.equal(store.listRuns({ grid: 'confirm:s' }).length, 0, 'plain and repr confirmations keep apart');
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -13,7 +13,7 @@ const HELP = `usage: headroom confirm --study NAME [options]
 Retrains a search study's best candidates (ranked by validation accuracy at the highest rung they reached) and the
 baseline with fresh seeds that the search never used, on the full training data, and compares test accuracy:
 mean ± 95% CI, Δ against the baseline, Welch p-values Holm-corrected across candidates (the compare table).
-Runs are stored in grid 'confirm:<study>', so an interrupted confirmation resumes when run again.
+Runs are stored in grid 'confirm:<study>' (with --repr, 'confirm:<study>:repr'), so an interrupted confirmation resumes when run again.
 
 options:
   --study NAME        the search study (required)
@@ -25,6 +25,7 @@ options:
   --epochs N          epochs per run                                     [each model's reference epochs]
   --train-limit N     cap the training set (default: full)
   --baseline ID       head to compare with                                            [softmax-ce]
+  --repr              also measure representation metrics (kNN, probe, R², NC1, MAP@R); grid 'confirm:<study>:repr'
   --workers N         worker processes, one libtorch thread each (0: in-process)      [2]
   --json | --markdown print one JSON document, or the table as markdown
 `;
@@ -40,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     epochs: { type: 'string' },
     'train-limit': { type: 'string' },
     baseline: { type: 'string' },
+    repr: { type: 'boolean' },
     workers: { type: 'string' },
     json: { type: 'boolean' },
     markdown: { type: 'boolean' },
@@ -81,6 +83,7 @@ export async function run(argv: string[]): Promise<number> {
           : {}),
         workers: intOption(cmd, 'workers', values.workers, 2, 0),
         baseline: values.baseline ?? 'softmax-ce',
+        repr: values.repr ?? false,
         command: `headroom confirm ${argv.join(' ')}`,
         onProgress: (done, total) => bar.update(done, total),
       });
