@@ -6,10 +6,12 @@ import { loadSplitsFor } from '../train/fit.js';
 import { expandGrid, runGrid, type GridProgress, type GridSpec } from './grid.js';
 import { summarizeRuns, type CompareRow, type RunView } from './summary.js';
 import { UsageError } from '../cli/args.js';
+import { ckaMatrices, storeCrossHeadCka, type CkaMatrix } from './cka.js';
 
 export { expandGrid, runGrid, machineDescription, type GridSpec, type GridProgress } from './grid.js';
 export { summarizeRuns, type CompareRow, type RunView, type Interval } from './summary.js';
 export { formatTable, markdownTable } from './table.js';
+export { ckaMatrices, formatCkaMatrix, markdownCkaMatrix, storeCrossHeadCka, type CkaMatrix } from './cka.js';
 
 export interface CompareOutput {
   db: string;
@@ -19,6 +21,8 @@ export interface CompareOutput {
   ranNow: number;
   skipped: number;
   rows: CompareRow[];
+  /** With --repr: linear CKA between heads' bodies, per panel. */
+  cka?: CkaMatrix[];
 }
 
 /** Rejects unknown names and unreadable data with a UsageError/DataError (exit 2) before anything is written. */
@@ -60,8 +64,10 @@ export async function runCompare(
       command: opts.command,
       onProgress: opts.onProgress,
     });
-    const views = loadRunViews(store, expandGrid(spec).map(runKey));
+    const keys = expandGrid(spec).map(runKey);
+    const views = loadRunViews(store, keys);
     const rows = summarizeRuns(views, { baseline: opts.baseline, targetAcc: opts.targetAcc });
+    const cka = spec.repr ? crossHeadCka(store, keys, spec.heads) : undefined;
     return {
       db: opts.dbPath,
       grid: spec.name,
@@ -70,10 +76,22 @@ export async function runCompare(
       ranNow: progress.done - progress.skipped,
       skipped: progress.skipped,
       rows,
+      ...(cka ? { cka } : {}),
     };
   } finally {
     store.close();
   }
+}
+
+/** Computes the missing cross-head CKA pairs among the runs of `keys` and returns the per-panel matrices. */
+export function crossHeadCka(
+  store: ReturnType<typeof openStore>,
+  keys: string[],
+  headOrder?: readonly string[],
+): CkaMatrix[] {
+  const runs = keys.flatMap((k) => store.getRunByKey(k) ?? []);
+  storeCrossHeadCka(store, runs);
+  return ckaMatrices(store, runs, headOrder);
 }
 
 /** Reads the grid's runs (by key) back from the store: every number in the table comes from the database. */

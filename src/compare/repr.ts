@@ -12,11 +12,27 @@ import {
 import type { Body } from '../nn/models/index.js';
 import type { Head } from '../heads/index.js';
 import { fit, type TrainedModel } from '../train/fit.js';
-import type { RunConfig } from '../train/config.js';
+import type { FeatureSketch, RunConfig } from '../train/config.js';
 
 /** Classes the transfer body is trained on; the rest are the unseen classes it is evaluated on. */
 const SEEN = [0, 1, 2, 3, 4];
 const UNSEEN = [5, 6, 7, 8, 9];
+/**
+ * Test examples whose features are kept for cross-head CKA. Linear CKA on 1,000 examples ranks representations
+ * as it does on the full set (Kornblith et al. 2019 use 5–10k); 1,000 × 512 float32 is 2 MB per run.
+ */
+export const CKA_EXAMPLES = 1000;
+
+/** The first `rows` rows of a features matrix as a FeatureSketch (float32 LE, base64). */
+export function featureSketch(m: Matrix, rows: number): FeatureSketch {
+  const n = Math.min(rows, m.rows);
+  const f32 = Float32Array.from(m.data.subarray(0, n * m.cols));
+  return {
+    rows: n,
+    cols: m.cols,
+    base64: Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength).toString('base64'),
+  };
+}
 
 /** Penultimate-layer features (the body's output, identical for every head), in eval mode. */
 export function extractFeatures(body: Body, ds: ArrayDataset, batchSize = 1000): Matrix {
@@ -51,6 +67,7 @@ export function reprMetricsFor(
     const train = extractFeatures(body, data.train);
     const val = extractFeatures(body, data.val);
     const test = extractFeatures(body, data.test);
+    ctx.keepFeatures(featureSketch(test, CKA_EXAMPLES));
     const out: Record<string, number> = {};
     out.knn = knnAccuracyEngine(train, data.train.y, test, data.test.y);
     const probe = linearProbeEngine(

@@ -5,6 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type {
   AccuracyRow,
+  CkaCell,
   CurvePoint,
   DeltaView,
   ParetoPoint,
@@ -440,6 +441,55 @@ export function accuracyTransferSpec(repr: ReprView, allHeads: HeadScale): TopLe
               { field: 'transfer', title: label, format: '.3f' },
               { field: 'n', title: 'seeds' },
             ],
+          },
+        },
+      ],
+    },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+  };
+}
+
+/** Head × head linear CKA per panel: a heatmap with the value in each cell. */
+export function ckaSpec(cells: CkaCell[], headOrder: string[]): TopLevelSpec {
+  const heads = headOrder.filter((h) => cells.some((c) => c.a === h));
+  const panels = new Set(cells.map((c) => c.panel)).size;
+  const side = Math.max(120, 26 * heads.length);
+  const axis = { field: 'a', type: 'nominal' as const, sort: heads, title: null };
+  return {
+    ...base('Linear CKA between heads'),
+    data: { values: cells },
+    facet: { field: 'panel', type: 'nominal', title: null, header: { labelAnchor: 'start' } },
+    columns: facetColumns(panels, side + 120),
+    spec: {
+      width: side,
+      height: side,
+      encoding: {
+        x: { ...axis, axis: { labelAngle: -40 } },
+        y: { ...axis, field: 'b' },
+      },
+      layer: [
+        {
+          mark: { type: 'rect' },
+          encoding: {
+            color: {
+              field: 'mean',
+              type: 'quantitative',
+              title: 'CKA',
+              scale: { scheme: 'blues', domain: [0, 1] },
+            },
+            tooltip: [
+              { field: 'a', title: 'head' },
+              { field: 'b', title: 'vs' },
+              { field: 'mean', title: 'CKA (mean)', format: '.3f' },
+              { field: 'n', title: 'seeds' },
+            ],
+          },
+        },
+        {
+          mark: { type: 'text', fontSize: 9 },
+          encoding: {
+            text: { field: 'mean', type: 'quantitative', format: '.2f' },
+            color: { condition: { test: 'datum.mean > 0.6', value: 'white' }, value: '#222' },
           },
         },
       ],

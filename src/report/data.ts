@@ -6,8 +6,10 @@ import { existsSync } from 'node:fs';
 import { cpus, hostname, platform, release } from 'node:os';
 import { holm, summarize, welchT } from '../stats/index.js';
 import { openStore, type RunRecord, type Store, type StudyRow } from '../store/index.js';
+import { ckaMatrices } from '../compare/cka.js';
 import type {
   AccuracyRow,
+  CkaCell,
   CurvePoint,
   ParetoPoint,
   ReportData,
@@ -485,6 +487,18 @@ function readStudy(store: Store, s: StudyRow, allRuns: RunRow[], baseline: strin
  * read-only, so a report can be written while a grid or a search is still writing (WAL). `--grid` restricts the
  * runs, `--study` the studies; confirmation runs of a shown study are always read, whatever `--grid` says.
  */
+function ckaCells(store: Store, runIds: Set<number>, headOrder: string[]): CkaCell[] {
+  const records = store.listRuns().filter((r) => runIds.has(r.id));
+  return ckaMatrices(store, records, headOrder).flatMap((m) =>
+    m.heads.flatMap((a, i) =>
+      m.heads.flatMap((b, j) => {
+        const c = m.cells[i]![j];
+        return c ? [{ panel: panelName(m.dataset, m.model), a, b, mean: c.mean, n: c.n }] : [];
+      }),
+    ),
+  );
+}
+
 export function readReportData(opts: ReadOptions): Omit<ReportData, 'deltas'> {
   const baseline = opts.baseline ?? DEFAULT_BASELINE;
   const store = openReadOnly(opts.dbPath);
@@ -527,6 +541,7 @@ export function readReportData(opts: ReadOptions): Omit<ReportData, 'deltas'> {
       curves: learningCurves(runs, epochs),
       accuracy,
       repr: reprView(runs, accuracy, baseline),
+      cka: ckaCells(store, runIds, orderHeads(heads, baseline)),
       studies,
       headOrder: orderHeads(heads, baseline),
     };

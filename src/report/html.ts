@@ -5,6 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import {
   accuracyTransferSpec,
+  ckaSpec,
   deltaShapeSpec,
   finalAccuracySpec,
   headScale,
@@ -272,6 +273,15 @@ running from top-left (accurate, poorer transfer) to bottom-right.`,
     );
   } else {
     parts.push(empty('No run has a transfer metric (MAP@R): no accuracy–transfer scatter.'));
+  }
+  if (data.cka.length > 0) {
+    parts.push(
+      page.chart(
+        ckaSpec(data.cka, data.headOrder),
+        `Linear CKA (Kornblith et al. 2019) between the bodies of two heads trained from the same seed, on the features of the
+first test examples, mean over seeds. 1: the same representation up to rotation and scale.`,
+      ),
+    );
   }
   return parts.join('\n');
 }

@@ -177,12 +177,23 @@ export interface StudyView {
   confirmation: AccuracyRow[];
 }
 
+/** One cell of a head × head linear-CKA matrix (mean over the seeds both heads ran with features). */
+export interface CkaCell {
+  panel: string;
+  a: string;
+  b: string;
+  mean: number;
+  n: number;
+}
+
 export interface ReportData {
   meta: ReportMeta;
   runs: RunRow[];
   curves: CurvePoint[];
   accuracy: AccuracyRow[];
   repr: ReprView;
+  /** Cross-head CKA from the `cka` table (both orders of each pair; no diagonal). */
+  cka: CkaCell[];
   deltas: DeltaView;
   studies: StudyView[];
   /** Head ids in display order (baseline first); charts colour heads consistently with it. */

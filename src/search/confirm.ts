@@ -1,7 +1,13 @@
 import { getModel } from '../nn/models/index.js';
 import { runKey, type OptimizerConfig, type RunConfig, type RunResult } from '../train/config.js';
 import type { Store } from '../store/index.js';
-import { loadRunViews, summarizeRuns, type CompareRow } from '../compare/index.js';
+import {
+  crossHeadCka,
+  loadRunViews,
+  summarizeRuns,
+  type CkaMatrix,
+  type CompareRow,
+} from '../compare/index.js';
 import { executionOrder, machineDescription } from '../compare/grid.js';
 import { ProcessPool } from './executor.js';
 import { handle, type WorkerRequest } from './run-job.js';
@@ -53,6 +59,8 @@ export interface ConfirmOutput {
   ranNow: number;
   skipped: number;
   rows: CompareRow[];
+  /** With repr: linear CKA between heads' bodies, per panel. */
+  cka?: CkaMatrix[];
 }
 
 export class ConfirmError extends Error {
@@ -216,6 +224,9 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
   }
   const views = loadRunViews(store, keys);
   const rows = summarizeRuns(views, { baseline: opts.baseline ?? 'softmax-ce' });
+  const cka = opts.repr
+    ? crossHeadCka(store, keys, [opts.baseline ?? 'softmax-ce', ...candidates.map((c) => c.head)])
+    : undefined;
   return {
     study: opts.study,
     grid,
@@ -226,5 +237,6 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
     ranNow: todo.length,
     skipped,
     rows,
+    ...(cka ? { cka } : {}),
   };
 }

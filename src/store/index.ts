@@ -19,4 +19,6 @@ export type {
   RungMetricsLike,
   RungInput,
   RungRecord,
+  FeatureSketch,
+  CkaRow,
 } from './types.js';

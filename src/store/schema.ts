@@ -1,7 +1,9 @@
 /**
  * The SQLite schema (docs/dev/contracts.md), plus a `meta` table with the schema version, a `metrics` JSON column on
  * trial_rungs (the whole rung record; val_acc/speed/seconds stay as columns for plain-SQL readers such as the report),
- * and indices for the queries the store makes.
+ * indices for the queries the store makes, and two representation tables: `run_features` (the body's features on the
+ * first test examples, float32, kept so that cross-head CKA can be computed for runs of different processes and
+ * sessions; large, and optional in committed copies) and `cka` (linear CKA between two runs' features).
  */
 export const SCHEMA_VERSION = 1;
 
@@ -68,6 +70,20 @@ CREATE TABLE IF NOT EXISTS trials (
 );
 CREATE INDEX IF NOT EXISTS trials_state ON trials(study_id, state);
 CREATE INDEX IF NOT EXISTS trials_hash ON trials(study_id, hash);
+CREATE TABLE IF NOT EXISTS run_features (
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  rows INTEGER NOT NULL,
+  cols INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cka (
+  run_a INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  run_b INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  examples INTEGER NOT NULL,
+  value REAL,
+  PRIMARY KEY (run_a, run_b),
+  CHECK (run_a < run_b)
+);
 CREATE TABLE IF NOT EXISTS trial_rungs (
   trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
   rung INTEGER NOT NULL,

@@ -4,7 +4,9 @@ import { dirname } from 'node:path';
 import { ADDED_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import {
   TRIAL_STATES,
+  type CkaRow,
   type EpochInput,
+  type FeatureSketch,
   type EpochRecordRow,
   type RunFilter,
   type RunInput,
@@ -313,8 +315,82 @@ export class Store {
       });
       this.db.prepare('DELETE FROM epochs WHERE run_id = ?').run(id);
       this.addEpochs(id, result.epochs);
+      // A re-trained run's features changed: drop them and any CKA computed from them.
+      this.db.prepare('DELETE FROM run_features WHERE run_id = ?').run(id);
+      this.db.prepare('DELETE FROM cka WHERE run_a = ? OR run_b = ?').run(id, id);
+      if (result.final.features) this.saveFeatures(id, result.final.features);
       return id;
     });
+  }
+
+  private readonly tables = new Map<string, boolean>();
+
+  /** Whether a table exists: a database opened read-only may predate the representation tables. */
+  private hasTable(name: string): boolean {
+    let t = this.tables.get(name);
+    if (t === undefined) {
+      t = !!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name);
+      this.tables.set(name, t);
+    }
+    return t;
+  }
+
+  saveFeatures(runId: number, f: FeatureSketch): void {
+    const data = Buffer.from(f.base64, 'base64');
+    if (data.length !== f.rows * f.cols * 4)
+      throw new Error(
+        `run_features: ${data.length} bytes for ${f.rows}×${f.cols} float32 (want ${f.rows * f.cols * 4})`,
+      );
+    this.db
+      .prepare('INSERT OR REPLACE INTO run_features (run_id, rows, cols, data) VALUES (?, ?, ?, ?)')
+      .run(runId, f.rows, f.cols, data);
+  }
+
+  /** The stored features of a run as a row-major float32 array, or undefined. */
+  getFeatures(runId: number): { rows: number; cols: number; data: Float32Array } | undefined {
+    if (!this.hasTable('run_features')) return undefined;
+    const r = this.db.prepare('SELECT rows, cols, data FROM run_features WHERE run_id = ?').get(runId) as
+      { rows: number; cols: number; data: Buffer } | undefined;
+    if (!r) return undefined;
+    // Copy: the Buffer may not be 4-byte aligned.
+    const data = new Float32Array(r.rows * r.cols);
+    new Uint8Array(data.buffer).set(r.data.subarray(0, data.byteLength));
+    return { rows: r.rows, cols: r.cols, data };
+  }
+
+  hasFeatures(runId: number): boolean {
+    if (!this.hasTable('run_features')) return false;
+    return this.db.prepare('SELECT 1 FROM run_features WHERE run_id = ?').get(runId) !== undefined;
+  }
+
+  saveCka(row: CkaRow): void {
+    const [a, b] = row.runA < row.runB ? [row.runA, row.runB] : [row.runB, row.runA];
+    this.db
+      .prepare('INSERT OR REPLACE INTO cka (run_a, run_b, examples, value) VALUES (?, ?, ?, ?)')
+      .run(a, b, row.examples, row.value !== null && Number.isFinite(row.value) ? row.value : null);
+  }
+
+  getCka(runA: number, runB: number): CkaRow | undefined {
+    if (!this.hasTable('cka')) return undefined;
+    const [a, b] = runA < runB ? [runA, runB] : [runB, runA];
+    const r = this.db.prepare('SELECT * FROM cka WHERE run_a = ? AND run_b = ?').get(a, b) as
+      { run_a: number; run_b: number; examples: number; value: number | null } | undefined;
+    return r ? { runA: r.run_a, runB: r.run_b, examples: r.examples, value: r.value } : undefined;
+  }
+
+  /** Every CKA row whose two runs are both among `runIds`. */
+  listCka(runIds: readonly number[]): CkaRow[] {
+    if (runIds.length === 0 || !this.hasTable('cka')) return [];
+    const ids = new Set(runIds);
+    const rows = this.db.prepare('SELECT * FROM cka').all() as Array<{
+      run_a: number;
+      run_b: number;
+      examples: number;
+      value: number | null;
+    }>;
+    return rows
+      .filter((r) => ids.has(r.run_a) && ids.has(r.run_b))
+      .map((r) => ({ runA: r.run_a, runB: r.run_b, examples: r.examples, value: r.value }));
   }
 
   getRunByKey<C = Record<string, unknown>>(key: string): RunRecord<C> | undefined {

@@ -40,7 +40,26 @@ export interface RunResultLike {
     ece?: number;
     secondsPerEpoch: number;
     repr?: Record<string, number>;
+    features?: FeatureSketch;
   };
+}
+
+/**
+ * The body's features on the first `rows` test examples, float32 little-endian, base64 (it crosses the worker IPC
+ * as JSON). Stored in `run_features`; cross-head CKA reads it.
+ */
+export interface FeatureSketch {
+  rows: number;
+  cols: number;
+  base64: string;
+}
+
+/** Linear CKA between the features of two runs (run_a < run_b), on `examples` test examples. */
+export interface CkaRow {
+  runA: number;
+  runB: number;
+  examples: number;
+  value: number | null;
 }
 
 /** A run row to insert or replace (matched by `key`). Non-finite numbers are stored as NULL. */

@@ -50,7 +50,16 @@ export interface RunResult {
     ece?: number;
     secondsPerEpoch: number;
     repr?: Record<string, number>;
+    /** The body's features on the first test examples (for cross-head CKA); only with repr. */
+    features?: FeatureSketch;
   };
+}
+
+/** A rows × cols float32 matrix, little-endian, base64: it crosses the worker IPC as JSON. */
+export interface FeatureSketch {
+  rows: number;
+  cols: number;
+  base64: string;
 }
 
 function canonical(value: unknown): unknown {

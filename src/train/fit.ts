@@ -4,7 +4,7 @@ import { getModel, type Body } from '../nn/models/index.js';
 import { createOutputLayer, getHead, type Head } from '../heads/index.js';
 import { makeOptimizer } from '../optim/index.js';
 import { ece as expectedCalibrationError, matrix } from '../metrics/index.js';
-import type { EpochRecord, RunConfig, RunResult } from './config.js';
+import type { EpochRecord, FeatureSketch, RunConfig, RunResult } from './config.js';
 
 export interface FitDeps {
   /** Pre-loaded splits (grids reuse one copy across runs). */
@@ -22,6 +22,8 @@ export interface TrainedModel {
   head: Head;
   data: DataSplits;
   batchSize: number;
+  /** Keeps a feature sketch with the run's result (stored in run_features). */
+  keepFeatures: (f: FeatureSketch) => void;
 }
 
 /** The split is fixed (seed 0) across run seeds so that every head is selected on the same validation examples. */
@@ -174,6 +176,9 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
           head,
           data,
           batchSize: EVAL_BATCH,
+          keepFeatures: (f) => {
+            result.final.features = f;
+          },
         });
       }
     }

@@ -7,7 +7,7 @@ import { summarize } from '../../src/stats/index.js';
 import { readReportData, paretoFront, ReportError, rungLabel, studyConfig } from '../../src/report/data.js';
 import type { AccuracyRow } from '../../src/report/types.js';
 import Database from 'better-sqlite3';
-import { FixtureDb } from './fixture.js';
+import { FixtureDb, richFixture } from './fixture.js';
 import { openStore } from '../../src/store/index.js';
 import { loadRunViews, summarizeRuns } from '../../src/compare/index.js';
 
@@ -304,4 +304,24 @@ test("the Δ table agrees with headroom compare's summary of the same runs", () 
       assert.equal(r.pHolm, null, c.head);
     }
   }
+});
+
+test('cross-head CKA: read from the cka table per panel, symmetric, and ordered as the features were built', () => {
+  const rich = join(dir, 'rich.db');
+  richFixture(rich);
+  const data = readReportData({ dbPath: rich });
+  const cell = (panel: string, a: string, b: string) =>
+    data.cka.find((c) => c.panel === panel && c.a === a && c.b === b);
+  for (const panel of ['mnist · keras-mlp', 'fashion-mnist · keras-cnn']) {
+    const near = cell(panel, 'softmax-ce', 'oland-exp');
+    const far = cell(panel, 'softmax-ce', 'linear-mse');
+    assert.ok(near && far, `${panel}: cells present`);
+    assert.equal(near.n, 3);
+    assert.deepEqual(cell(panel, 'oland-exp', 'softmax-ce'), { ...near, a: 'oland-exp', b: 'softmax-ce' });
+    assert.ok(near.mean > far.mean, `less noise, more similar: ${near.mean} vs ${far.mean}`);
+    assert.ok(far.mean > 0 && near.mean <= 1);
+  }
+  assert.equal(data.cka.filter((c) => c.a === c.b).length, 0, 'no diagonal');
+  // confirmation runs are not in the main sections, so not in their CKA either
+  assert.ok(!data.cka.some((c) => c.a.startsWith('delta-search#')));
 });

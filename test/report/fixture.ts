@@ -3,6 +3,7 @@
  */
 import { openStore, type Store } from '../../src/store/index.js';
 import { rng } from '../rng.js';
+import { storeCrossHeadCka } from '../../src/compare/cka.js';
 
 export interface FixtureRun {
   grid?: string;
@@ -20,6 +21,8 @@ export interface FixtureRun {
   headParams?: Record<string, number>;
   epochs?: number[]; // validation accuracy per epoch (1-based)
   command?: string;
+  /** Penultimate features (row-major, `cols` wide), stored in run_features for cross-head CKA. */
+  features?: { data: Float64Array; cols: number };
   /** A search candidate, as confirmation runs store it in their config. */
   candidate?: { space: string; expr: string; params?: number[] };
 }
@@ -72,6 +75,14 @@ export class FixtureDb {
       startedAt: '2025-01-01T00:00:00.000Z',
       finishedAt: '2025-01-01T00:01:00.000Z',
     });
+    if (r.features) {
+      const f32 = Float32Array.from(r.features.data);
+      this.store.saveFeatures(id, {
+        rows: f32.length / r.features.cols,
+        cols: r.features.cols,
+        base64: Buffer.from(f32.buffer).toString('base64'),
+      });
+    }
     this.store.addEpochs(
       id,
       (r.epochs ?? []).map((valAcc, i) => ({ epoch: i + 1, trainLoss: 1 / (i + 1), valAcc, seconds: 1.5 })),
@@ -135,6 +146,18 @@ export function richFixture(path: string): void {
     ['mnist', 'keras-mlp', 0.982],
     ['fashion-mnist', 'keras-cnn', 0.905],
   ];
+  // Each (panel, seed) shares a base representation; heads add their own share of noise (CKA falls with the gap).
+  const shared = new Map<string, Float64Array>();
+  const featuresOf = (panel: string, seed: number, shift: number) => {
+    const key = `${panel}:${seed}`;
+    if (!shared.has(key))
+      shared.set(
+        key,
+        Float64Array.from({ length: 60 * 5 }, () => r() - 0.5),
+      );
+    const noise = 0.1 + 40 * Math.abs(shift);
+    return { data: shared.get(key)!.map((v) => v + noise * (r() - 0.5)), cols: 5 };
+  };
   f.transaction(() => {
     for (const [dataset, model, top] of panels)
       for (const [head, shift] of heads)
@@ -152,6 +175,7 @@ export function richFixture(path: string): void {
             command: `headroom compare --dataset ${dataset} --model ${model} --heads ${heads.map((h) => h[0]).join(',')} --seeds 3 --epochs 5 --repr`,
             testAcc: final - 0.002,
             ece: 0.01 + r() * 0.02,
+            features: featuresOf(`${dataset}/${model}`, seed, shift),
             repr: {
               knn: final - 0.01 + r() * 0.004,
               probe: final - 0.004,
@@ -217,6 +241,7 @@ export function richFixture(path: string): void {
             'headroom confirm --study delta-search --top 2 --seeds 5 --datasets mnist --models keras-mlp',
           ...(expr ? { candidate: { space: 'delta', expr } } : {}),
         });
+    storeCrossHeadCka(f.store, f.store.listRuns());
   });
   f.close();
 }

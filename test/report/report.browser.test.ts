@@ -119,7 +119,7 @@ test(
     assert.equal(perSection('curves'), 1);
     assert.equal(perSection('accuracy'), 1);
     assert.equal(perSection('delta'), 1, 'δ-shape plot (needs the engine)');
-    assert.equal(perSection('repr'), 1);
+    assert.equal(perSection('repr'), 2, 'accuracy–transfer scatter and the CKA heatmap');
     assert.equal(perSection('studies'), 4, 'search curve, rejections, Pareto front, confirmation');
     // Every registered head of the runs has a δ panel: 4 heads → 4 line groups of the target series at least.
     const deltaTitles = await page.$$eval('#delta .chart svg .role-title-text text', (ts) =>

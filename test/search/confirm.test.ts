@@ -131,6 +131,10 @@ test('confirm --repr measures the representation metrics for candidates (their t
     }
     for (const row of out.rows) assert.ok(row.repr?.mapAtR, `${row.head}: repr intervals in the table row`);
     assert.equal(store.listRuns({ grid: 'confirm:s' }).length, 0, 'plain and repr confirmations keep apart');
+    const [cka] = out.cka ?? [];
+    assert.deepEqual(cka?.heads, ['softmax-ce', 's#2']);
+    const v = cka!.cells[0]![1]!.mean;
+    assert.ok(v > 0 && v <= 1 + 1e-9, `CKA between the baseline's and the candidate's bodies: ${v}`);
     store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

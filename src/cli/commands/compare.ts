@@ -3,6 +3,7 @@ import { intOption, listOption, numberOption, parseArgs, UsageError } from '../a
 import { ProgressBar } from '../progress.js';
 import { runCompare, validateGrid, type CompareOutput } from '../../compare/index.js';
 import { formatTable, markdownTable } from '../../compare/table.js';
+import { formatCkaMatrix, markdownCkaMatrix } from '../../compare/cka.js';
 import type { GridSpec } from '../../compare/grid.js';
 import type { OptimizerConfig } from '../../train/config.js';
 
@@ -140,8 +141,10 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(out));
   } else if (values.markdown) {
     console.log(markdownTable(out.rows));
+    for (const m of out.cka ?? []) console.log(`\n${markdownCkaMatrix(m)}`);
   } else {
     console.log(formatTable(out.rows));
+    for (const m of out.cka ?? []) console.log(`\n${formatCkaMatrix(m)}`);
     console.log(
       `\n${out.runs} runs in ${out.grid} (${out.ranNow} trained now, ${out.skipped} resumed from ${out.db}).`,
     );

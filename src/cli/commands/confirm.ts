@@ -5,7 +5,7 @@ import { ProgressBar } from '../progress.js';
 import { openStore } from '../../store/index.js';
 import { getModel } from '../../nn/models/index.js';
 import { loadDataset } from '../../data/index.js';
-import { formatTable, markdownTable } from '../../compare/index.js';
+import { formatCkaMatrix, formatTable, markdownCkaMatrix, markdownTable } from '../../compare/index.js';
 import { ConfirmError, runConfirm, type ConfirmOutput } from '../../search/confirm.js';
 
 const HELP = `usage: headroom confirm --study NAME [options]
@@ -106,7 +106,10 @@ export async function run(argv: string[]): Promise<number> {
       wins.length > 0
         ? `significantly better than ${out.baseline} (Holm p < 0.05): ${wins.map((r) => `${r.head} on ${r.dataset}/${r.model}`).join(', ')}`
         : `nothing beat ${out.baseline} significantly (Holm-corrected p < 0.05) on held-out seeds`;
-    const table = values.markdown ? markdownTable(out.rows) : formatTable(out.rows);
+    const table = [
+      values.markdown ? markdownTable(out.rows) : formatTable(out.rows),
+      ...(out.cka ?? []).map((m) => `\n${values.markdown ? markdownCkaMatrix(m) : formatCkaMatrix(m)}`),
+    ].join('\n');
     console.log(
       [
         table,
