@@ -101,3 +101,55 @@ test('bad input exits 2 with one line and writes no database', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('compare --repr --json adds kNN, probe, R², NC1 and MAP@R to every row, and a cross-head CKA matrix', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-compare-repr-'));
+  const db = join(dir, 'r.db');
+  try {
+    const r = headroom([
+      'compare',
+      '--dataset',
+      'mnist',
+      '--model',
+      'keras-mlp',
+      '--heads',
+      'softmax-ce,am-softmax',
+      '--seeds',
+      '2',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '600',
+      '--repr',
+      '--json',
+      '--db',
+      db,
+      '--workers',
+      '2',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      rows: Array<{ head: string; repr: Record<string, { mean: number; ci: number[]; n: number }> | null }>;
+      cka?: Array<{ heads: string[]; cells: Array<Array<{ mean: number; n: number } | null>> }>;
+    };
+    assert.equal(out.rows.length, 2);
+    for (const row of out.rows) {
+      for (const k of ['knn', 'probe', 'r2', 'nc1', 'mapAtR']) {
+        const m = row.repr?.[k];
+        assert.ok(m && Number.isFinite(m.mean) && m.n === 2, `${row.head}: ${k} = ${JSON.stringify(m)}`);
+        assert.equal(m.ci.length, 2);
+      }
+      assert.ok(
+        row.repr!.knn.mean > 0.5 && row.repr!.knn.mean <= 1,
+        `${row.head}: kNN ${row.repr!.knn.mean}`,
+      );
+    }
+    const [m] = out.cka ?? [];
+    assert.deepEqual(m?.heads, ['softmax-ce', 'am-softmax']);
+    const c = m!.cells[0]![1]!;
+    assert.equal(c.n, 2);
+    assert.ok(c.mean > 0 && c.mean <= 1, `CKA ${c.mean}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
