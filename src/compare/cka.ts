@@ -13,6 +13,8 @@ import type { Interval } from './summary.js';
 export interface CkaMatrix {
   dataset: string;
   model: string;
+  /** The caller's panel name when it passed `panelOf` (the report splits panels by config). */
+  panel?: string;
   heads: string[];
   /** cells[i][j]: CKA between heads i and j over the seeds both ran (null on the diagonal and where none). */
   cells: (Interval | null)[][];
@@ -77,16 +79,26 @@ export function ckaMatrices(
   store: Store,
   runs: readonly RunRecord[],
   headOrder?: readonly string[],
+  panelOf?: (r: RunRecord) => string,
 ): CkaMatrix[] {
   const byId = new Map(runs.map((r) => [r.id, r]));
   const pairs = store.listCka(runs.map((r) => r.id));
-  const panels = new Map<string, { dataset: string; model: string; values: Map<string, number[]> }>();
+  const panels = new Map<
+    string,
+    { dataset: string; model: string; panel?: string; values: Map<string, number[]> }
+  >();
   for (const p of pairs) {
     const a = byId.get(p.runA)!;
     const b = byId.get(p.runB)!;
     if (p.value === null || pairingKey(a) !== pairingKey(b)) continue;
-    const pk = `${a.dataset}\u0000${a.model}`;
-    const panel = panels.get(pk) ?? { dataset: a.dataset, model: a.model, values: new Map() };
+    const label = panelOf?.(a);
+    const pk = label ?? `${a.dataset}\u0000${a.model}`;
+    const panel = panels.get(pk) ?? {
+      dataset: a.dataset,
+      model: a.model,
+      ...(label !== undefined ? { panel: label } : {}),
+      values: new Map(),
+    };
     panels.set(pk, panel);
     const [h1, h2] = [a.head, b.head].sort();
     const k = `${h1}\u0000${h2}`;
@@ -109,7 +121,13 @@ export function ckaMatrices(
         return { mean: s.mean, ci: s.ci, n: s.n };
       }),
     );
-    out.push({ dataset: panel.dataset, model: panel.model, heads, cells });
+    out.push({
+      dataset: panel.dataset,
+      model: panel.model,
+      ...(panel.panel !== undefined ? { panel: panel.panel } : {}),
+      heads,
+      cells,
+    });
   }
   return out.sort((x, y) => `${x.dataset}/${x.model}`.localeCompare(`${y.dataset}/${y.model}`));
 }

@@ -55,6 +55,47 @@ export function panelName(dataset: string, model: string): string {
   return `${dataset} · ${model}`;
 }
 
+function panelOf(r: RunRow): string {
+  return r.panel ?? panelName(r.dataset, r.model);
+}
+
+/** Config fields that name the head, the seed or the machine, not the experiment. */
+const NOT_EXPERIMENT = new Set(['head', 'headParams', 'seed', 'threads', 'candidate', 'dataset', 'model']);
+
+function flatten(v: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>))
+      if (prefix !== '' || !NOT_EXPERIMENT.has(k)) flatten(x, prefix ? `${prefix}.${k}` : k, out);
+  } else if (v !== undefined) out[prefix] = JSON.stringify(v);
+  return out;
+}
+
+/**
+ * Sets each run's panel. Runs of one dataset and model whose configs differ in anything but head and seed (3 vs 20
+ * epochs, a repr grid next to a plain one) are different experiments: they get one panel each, named by the fields
+ * that differ, so that no mean, CI or test pools them.
+ */
+export function assignPanels(runs: RunRow[]): void {
+  const byDm = groupBy(runs, (r) => panelName(r.dataset, r.model));
+  for (const [dm, list] of byDm) {
+    const flat = new Map(list.map((r) => [r, flatten(JSON.parse(r.config) as unknown)]));
+    const signature = (f: Record<string, string>) => JSON.stringify(Object.entries(f).sort());
+    const sigs = new Set([...flat.values()].map(signature));
+    if (sigs.size <= 1) {
+      for (const r of list) r.panel = dm;
+      continue;
+    }
+    const keys = new Set([...flat.values()].flatMap((f) => Object.keys(f)));
+    const differing = [...keys]
+      .filter((k) => new Set([...flat.values()].map((f) => f[k] ?? '—')).size > 1)
+      .sort();
+    for (const [r, f] of flat) {
+      const label = differing.map((k) => `${k} ${(f[k] ?? '—').replace(/^"|"$/g, '')}`).join(', ');
+      r.panel = `${dm} · ${label}`;
+    }
+  }
+}
+
 function numericRecord(v: unknown): Record<string, number> | null {
   if (v === null || typeof v !== 'object') return null;
   const out: Record<string, number> = {};
@@ -92,7 +133,7 @@ export function reportMachine(): string {
  */
 export function accuracyRows(runs: RunRow[], baseline: string, alpha = ALPHA): AccuracyRow[] {
   const out: AccuracyRow[] = [];
-  const panels = groupBy(runs, (r) => panelName(r.dataset, r.model));
+  const panels = groupBy(runs, panelOf);
   for (const [panel, panelRuns] of [...panels.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
     const ok = panelRuns.filter((r) => r.status === 'ok');
     const useTest = ok.some((r) => r.testAcc !== null && Number.isFinite(r.testAcc));
@@ -161,7 +202,7 @@ export function learningCurves(runs: RunRow[], epochs: EpochRow[]): CurvePoint[]
   for (const e of epochs) {
     const run = byId.get(e.runId);
     if (!run || e.valAcc === null || !Number.isFinite(e.valAcc)) continue;
-    const k = `${run.dataset}\u0000${run.model}\u0000${run.head}\u0000${e.epoch}`;
+    const k = `${panelOf(run)}\u0000${run.head}\u0000${e.epoch}`;
     const g = groups.get(k) ?? { run, epoch: e.epoch, values: [] };
     g.values.push(e.valAcc);
     groups.set(k, g);
@@ -171,7 +212,7 @@ export function learningCurves(runs: RunRow[], epochs: EpochRow[]): CurvePoint[]
     out.push({
       dataset: g.run.dataset,
       model: g.run.model,
-      panel: panelName(g.run.dataset, g.run.model),
+      panel: panelOf(g.run),
       head: g.run.head,
       epoch: g.epoch,
       ...summary(g.values),
@@ -233,7 +274,7 @@ export function reprView(runs: RunRow[], accuracy: AccuracyRow[], baseline: stri
     .sort((a, b) => a.order - b.order || a.key.localeCompare(b.key));
   const accByHead = new Map(accuracy.map((a) => [`${a.panel}\u0000${a.head}`, a]));
   const rows: ReprView['rows'] = [];
-  const panels = groupBy(ok, (r) => panelName(r.dataset, r.model));
+  const panels = groupBy(ok, panelOf);
   for (const [panel, list] of [...panels.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
     const byHead = groupBy(list, (r) => r.head);
     for (const head of orderHeads(byHead.keys(), baseline)) {
@@ -462,6 +503,7 @@ function readStudy(store: Store, s: StudyRow, allRuns: RunRow[], baseline: strin
   const pareto: ParetoPoint[] = atRung.map((p, i) => ({ ...p, front: front[i] }));
 
   const confirmRuns = allRuns.filter((r) => isConfirmGrid(r.grid, s.name));
+  assignPanels(confirmRuns);
   const cfg = studyConfig(s.config);
   return {
     name: s.name,
@@ -482,23 +524,24 @@ function readStudy(store: Store, s: StudyRow, allRuns: RunRow[], baseline: strin
   };
 }
 
-/**
- * Everything the report shows except the δ shapes (computed by the engine, see delta.ts). The database is opened
- * read-only, so a report can be written while a grid or a search is still writing (WAL). `--grid` restricts the
- * runs, `--study` the studies; confirmation runs of a shown study are always read, whatever `--grid` says.
- */
-function ckaCells(store: Store, runIds: Set<number>, headOrder: string[]): CkaCell[] {
-  const records = store.listRuns().filter((r) => runIds.has(r.id));
-  return ckaMatrices(store, records, headOrder).flatMap((m) =>
+function ckaCells(store: Store, runs: RunRow[], headOrder: string[]): CkaCell[] {
+  const panelById = new Map(runs.map((r) => [r.id, panelOf(r)]));
+  const records = store.listRuns().filter((r) => panelById.has(r.id));
+  return ckaMatrices(store, records, headOrder, (r) => panelById.get(r.id)!).flatMap((m) =>
     m.heads.flatMap((a, i) =>
       m.heads.flatMap((b, j) => {
         const c = m.cells[i]![j];
-        return c ? [{ panel: panelName(m.dataset, m.model), a, b, mean: c.mean, n: c.n }] : [];
+        return c ? [{ panel: m.panel ?? panelName(m.dataset, m.model), a, b, mean: c.mean, n: c.n }] : [];
       }),
     ),
   );
 }
 
+/**
+ * Everything the report shows except the δ shapes (computed by the engine, see delta.ts). The database is opened
+ * read-only, so a report can be written while a grid or a search is still writing (WAL). `--grid` restricts the
+ * runs, `--study` the studies; confirmation runs of a shown study are always read, whatever `--grid` says.
+ */
 export function readReportData(opts: ReadOptions): Omit<ReportData, 'deltas'> {
   const baseline = opts.baseline ?? DEFAULT_BASELINE;
   const store = openReadOnly(opts.dbPath);
@@ -510,6 +553,7 @@ export function readReportData(opts: ReadOptions): Omit<ReportData, 'deltas'> {
     const isConfirm = (r: RunRow) => allStudies.some((s) => isConfirmGrid(r.grid, s.name));
     // Confirmation runs get their own tables in the study section; the main sections show the compare grids.
     const runs = allRuns.filter((r) => (opts.grid !== undefined ? r.grid === opts.grid : !isConfirm(r)));
+    assignPanels(runs);
     const runIds = new Set(runs.map((r) => r.id));
     const epochs: EpochRow[] = store
       .listEpochsOf([...runIds])
@@ -541,7 +585,7 @@ export function readReportData(opts: ReadOptions): Omit<ReportData, 'deltas'> {
       curves: learningCurves(runs, epochs),
       accuracy,
       repr: reprView(runs, accuracy, baseline),
-      cka: ckaCells(store, runIds, orderHeads(heads, baseline)),
+      cka: ckaCells(store, runs, orderHeads(heads, baseline)),
       studies,
       headOrder: orderHeads(heads, baseline),
     };

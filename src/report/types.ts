@@ -33,6 +33,11 @@ export interface RunRow {
   secondsPerEpoch: number | null;
   repr: Record<string, number> | null;
   config: string; // JSON text as stored
+  /**
+   * The panel the run is summarised in: `dataset · model`, plus what differs (e.g. `epochs 20`) when runs of one
+   * dataset and model were trained under different configs, which must never be pooled into one mean.
+   */
+  panel?: string;
   command: string | null;
   machine: string | null;
   startedAt: string | null;

@@ -325,3 +325,35 @@ test('cross-head CKA: read from the cka table per panel, symmetric, and ordered 
   // confirmation runs are not in the main sections, so not in their CKA either
   assert.ok(!data.cka.some((c) => c.a.startsWith('delta-search#')));
 });
+
+test('runs of one dataset and model under different configs are separate panels, never pooled', () => {
+  const path = join(dir, 'mixed.db');
+  const f = new FixtureDb(path);
+  // epochs: 3 (short grid) against 5 (reference grid)
+  for (const [grid, curve, acc] of [
+    ['short', [0.9, 0.95, 0.96], 0.96],
+    ['long', [0.9, 0.95, 0.96, 0.97, 0.98], 0.98],
+  ] as const)
+    for (const head of ['softmax-ce', 'linear-mse'])
+      for (let seed = 1; seed <= 3; seed++)
+        f.addRun({
+          grid,
+          head,
+          seed,
+          epochs: [...curve],
+          configEpochs: curve.length,
+          testAcc: acc + seed / 1000,
+        });
+  f.close();
+  const data = readReportData({ dbPath: path });
+  const panels = [...new Set(data.accuracy.map((a) => a.panel))].sort();
+  assert.deepEqual(panels, ['mnist · keras-mlp · epochs 3', 'mnist · keras-mlp · epochs 5']);
+  for (const a of data.accuracy) assert.equal(a.n, 3, `${a.panel} ${a.head}: n = 3, not 6`);
+  const long = row(data.accuracy, 'mnist · keras-mlp · epochs 5', 'softmax-ce');
+  assert.ok(Math.abs(long.mean - 0.982) < 1e-9);
+  assert.deepEqual(
+    [...new Set(data.curves.map((c) => c.panel))].sort(),
+    panels,
+    'learning curves split the same way',
+  );
+});

@@ -20,6 +20,8 @@ export interface FixtureRun {
   repr?: Record<string, number>;
   headParams?: Record<string, number>;
   epochs?: number[]; // validation accuracy per epoch (1-based)
+  /** The planned epochs in the stored config (default 5, as a grid would record whatever a run reached). */
+  configEpochs?: number;
   command?: string;
   /** Penultimate features (row-major, `cols` wide), stored in run_features for cross-head CKA. */
   features?: { data: Float64Array; cols: number };
@@ -44,7 +46,7 @@ export class FixtureDb {
       head: r.head,
       headParams: r.headParams,
       seed: r.seed,
-      epochs: r.epochs?.length ?? 1,
+      epochs: r.configEpochs ?? 5,
       batchSize: 128,
       optimizer: { kind: 'adam', lr: 0.001 },
       valFraction: 0.1,
