@@ -133,36 +133,27 @@ export function poolOutputSize(n: number, kernel: number, stride: number, paddin
   return Math.floor((n + 2 * padding - kernel) / stride) + 1;
 }
 
-export class MaxPool2d extends Module {
+/** Shared by the pooling layers: kernel, stride (default: the kernel size, as in torch) and padding. */
+abstract class Pool2d extends Module {
   readonly kernelSize: number;
   readonly stride: number;
   readonly padding: number;
 
-  /** stride defaults to the kernel size, as in torch. */
   constructor(kernel: number, stride?: number, padding = 0) {
     super();
     this.kernelSize = kernel;
     this.stride = stride ?? kernel;
     this.padding = padding;
   }
+}
 
+export class MaxPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding });
   }
 }
 
-export class AvgPool2d extends Module {
-  readonly kernelSize: number;
-  readonly stride: number;
-  readonly padding: number;
-
-  constructor(kernel: number, stride?: number, padding = 0) {
-    super();
-    this.kernelSize = kernel;
-    this.stride = stride ?? kernel;
-    this.padding = padding;
-  }
-
+export class AvgPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding });
   }
