@@ -29,7 +29,8 @@ if ! node scripts/find-libtorch.mjs --check >/dev/null 2>&1; then
 fi
 
 # libtorch-dev is satisfied by the reference BLAS (about 3.5 GFLOP/s); OpenBLAS is 30-50x faster.
-if ! ldconfig -p | grep -q libopenblas; then
+# (grep without -q: under pipefail, grep -q exiting early can SIGPIPE ldconfig and make the test fail spuriously.)
+if ! ldconfig -p | grep libopenblas >/dev/null; then
   apt_install libopenblas0-pthread || echo "setup: OpenBLAS not installed (needs root for apt-get install libopenblas0-pthread); training will be slow." >&2
 fi
 
