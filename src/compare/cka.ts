@@ -50,13 +50,19 @@ export function storeCrossHeadCka(store: Store, runs: readonly RunRecord[]): num
   let computed = 0;
   for (const g of groups(runs)) {
     const withFeatures = g.filter((r) => store.hasFeatures(r.id));
+    // Each run's features (2 MB for keras-mlp) are read once per group, not once per pair.
+    const loaded = new Map<number, ReturnType<Store['getFeatures']>>();
+    const featuresOf = (r: RunRecord) => {
+      if (!loaded.has(r.id)) loaded.set(r.id, store.getFeatures(r.id));
+      return loaded.get(r.id)!;
+    };
     for (let i = 0; i < withFeatures.length; i++)
       for (let j = i + 1; j < withFeatures.length; j++) {
         const a = withFeatures[i]!;
         const b = withFeatures[j]!;
         if (store.getCka(a.id, b.id)) continue;
-        const fa = store.getFeatures(a.id)!;
-        const fb = store.getFeatures(b.id)!;
+        const fa = featuresOf(a)!;
+        const fb = featuresOf(b)!;
         const n = Math.min(fa.rows, fb.rows);
         let value: number | null;
         try {
