@@ -98,21 +98,20 @@ export function makeStudyConfig(
 ): StudyConfig {
   if (!SPACE_NAMES.includes(opts.space)) throw new Error(`unknown space '${opts.space}'`);
   const seed = opts.seed ?? 0;
+  const ladder = opts.ladder ?? defaultLadder(opts.trainLimit, opts.dataset);
   return {
     space: opts.space,
     sampler: opts.sampler ?? defaultSampler(opts.space, opts.tune),
     seed,
     trainSeed: opts.trainSeed ?? seed,
-    ladder: opts.ladder ?? defaultLadder(opts.trainLimit, opts.dataset),
+    ladder,
     eta: opts.eta ?? 3,
     objectives: opts.objectives ?? ['acc'],
     valFraction: opts.valFraction ?? 0.1,
     evolution: opts.evolution ?? DEFAULT_EVOLUTION,
     ...(opts.cmaesLambda !== undefined ? { cmaesLambda: opts.cmaesLambda } : {}),
     ...(opts.tune !== undefined ? { tune: opts.tune } : {}),
-    scaleInvariantHash:
-      opts.scaleInvariantHash ??
-      ladderIsScaleInvariant(opts.ladder ?? defaultLadder(opts.trainLimit, opts.dataset)),
+    scaleInvariantHash: opts.scaleInvariantHash ?? ladderIsScaleInvariant(ladder),
   };
 }
 

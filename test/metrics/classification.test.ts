@@ -2,18 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { accuracy, calibrationBins, ece, nll, nllFromLogits } from '../../src/metrics/classification.js';
 import { fromRows, matrix } from '../../src/metrics/matrix.js';
-
-/** Deterministic PRNG (mulberry32) so the tests are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../rng.js';
 
 /** A row of C probabilities with `conf` on class `cls` and the rest spread evenly. */
 function probRow(c: number, cls: number, conf: number): number[] {

@@ -208,7 +208,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!existing && resume) throw new UsageError(`search: --resume: no study '${studyName}' in ${dbPath}.`);
     let config: StudyConfig | undefined;
     let space;
-    let scaleInvariantHash = false;
+    let scaleInvariantHash: boolean | undefined;
     if (existing) {
       const stored = JSON.parse(existing.config) as { config: StudyConfig };
       if (spaceName !== undefined && spaceName !== stored.config.space)
@@ -217,7 +217,7 @@ export async function run(argv: string[]): Promise<number> {
         );
       space = studySpace(stored.config);
       ladder = stored.config.ladder;
-      scaleInvariantHash = stored.config.scaleInvariantHash === true;
+      scaleInvariantHash = stored.config.scaleInvariantHash;
     } else {
       const tune = values.tune;
       try {
@@ -243,14 +243,14 @@ export async function run(argv: string[]): Promise<number> {
         ...(sampler ? { sampler } : {}),
         ...(tune !== undefined ? { tune } : {}),
       });
-      scaleInvariantHash = config.scaleInvariantHash === true;
+      scaleInvariantHash = config.scaleInvariantHash;
     }
     // Unreadable data is a usage problem (exit 2) better found now than as every trial failing.
     for (const d of new Set(ladder.map((r) => r.dataset))) await loadDataset(d, { trainLimit: 10 });
 
     // The driver runs the filters (a few ms each) on one thread; the workers get the cores.
     setNumThreads(1);
-    const filter = new HeadFilter(space, undefined, true, scaleInvariantHash);
+    const filter = new HeadFilter(space, undefined, true, scaleInvariantHash === true);
     executor = new ProcessExecutor(workers);
     const tty = process.stderr.isTTY === true && !values.json;
     const summary = await runSearch({
