@@ -7,7 +7,7 @@
 import { linearCKAEngine, matrix } from '../metrics/index.js';
 import type { RunRecord, Store } from '../store/index.js';
 import { summarize } from '../stats/index.js';
-import { runKey, type RunConfig } from '../train/config.js';
+import { experimentKey, type RunConfig } from '../train/config.js';
 import type { Interval } from './summary.js';
 
 export interface CkaMatrix {
@@ -20,16 +20,8 @@ export interface CkaMatrix {
   cells: (Interval | null)[][];
 }
 
-/** Everything but head and head parameters: runs that agree on it are the same experiment with another head. */
 function pairingKey(r: RunRecord): string {
-  // `candidate` is the head of a confirmation run (its formula), so it goes too.
-  const cfg = {
-    ...(r.config as unknown as RunConfig),
-    head: '',
-    headParams: undefined,
-    candidate: undefined,
-  };
-  return runKey(cfg);
+  return experimentKey(r.config as unknown as RunConfig);
 }
 
 function groups(runs: readonly RunRecord[]): RunRecord[][] {

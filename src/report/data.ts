@@ -7,6 +7,7 @@ import { cpus, hostname, platform, release } from 'node:os';
 import { holm, summarize, welchT } from '../stats/index.js';
 import { openStore, type RunRecord, type Store, type StudyRow } from '../store/index.js';
 import { ckaMatrices } from '../compare/cka.js';
+import { HEAD_FIELDS } from '../train/config.js';
 import type {
   AccuracyRow,
   CkaCell,
@@ -59,8 +60,8 @@ function panelOf(r: RunRow): string {
   return r.panel ?? panelName(r.dataset, r.model);
 }
 
-/** Config fields that name the head, the seed or the machine, not the experiment. */
-const NOT_EXPERIMENT = new Set(['head', 'headParams', 'seed', 'threads', 'candidate', 'dataset', 'model']);
+/** Config fields that name the head, the seed or the machine, or that the panel name already says. */
+const NOT_EXPERIMENT = new Set<string>([...HEAD_FIELDS, 'seed', 'threads', 'dataset', 'model']);
 
 function flatten(v: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {

@@ -76,6 +76,19 @@ function canonical(value: unknown): unknown {
 }
 
 /**
+ * Config fields that say which head a run trains: the registry id, its parameters, or (confirmation runs) the search
+ * candidate's formula. Two runs that differ only in these are the same experiment with another head.
+ */
+export const HEAD_FIELDS = ['head', 'headParams', 'candidate'] as const;
+
+/** Identity of a run's experiment, head aside (seed included): runs sharing it differ only in the head. */
+export function experimentKey(cfg: RunConfig): string {
+  const rest: Record<string, unknown> = { ...cfg };
+  for (const f of HEAD_FIELDS) delete rest[f];
+  return runKey(rest as unknown as RunConfig);
+}
+
+/**
  * Identity of a run for resume and dedupe. Threads are left out on purpose: they change speed, not the
  * experiment, so a grid resumed with another --threads still skips its finished runs.
  */
