@@ -15,8 +15,15 @@ out.push(
 out.push('');
 out.push(`Candidates proposed: ${trials.length + totalRejected}; rejected before training: ${totalRejected}; trained: ${trials.length}.`);
 out.push(
-  `Rung-0 throughput: ${o.throughput.rung0Evaluations} evaluations in ${(o.throughput.seconds / 60).toFixed(1)} min = ${o.throughput.perHour.toFixed(0)}/h with ${o.throughput.workers} worker(s).`,
+  `Rung-0 throughput: ${o.throughput.rung0Evaluations} evaluations in ${(o.throughput.seconds / 60).toFixed(1)} min = ${o.throughput.perHour.toFixed(0)}/h with ${o.throughput.workers} worker(s), wall clock, while the workers also trained the higher rungs.`,
 );
+// Older summaries lack capacityPerHour: recompute it from the stored rung-0 seconds.
+const r0 = trials.map((t) => t.metrics.rungs['0']?.seconds).filter((x) => x > 0);
+const mean0 = o.throughput.rung0MeanSeconds ?? (r0.length ? r0.reduce((a, x) => a + x, 0) / r0.length : null);
+if (mean0 !== null)
+  out.push(
+    `Rung-0 capacity: ${mean0.toFixed(1)} s per rung-0 evaluation, so ${((o.throughput.workers * 3600) / mean0).toFixed(0)}/h if all ${o.throughput.workers} worker(s) only screened.`,
+  );
 out.push('');
 out.push('| rejection reason | count |');
 out.push('|---|---|');

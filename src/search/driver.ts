@@ -87,7 +87,19 @@ export interface SearchSummary {
   best: TrialView | null;
   /** With several objectives: the Pareto front at the highest rung reached by anyone. */
   pareto?: TrialView[];
-  throughput: { rung0Evaluations: number; seconds: number; perHour: number; workers: number };
+  /**
+   * perHour is wall-clock: rung-0 evaluations over the whole run, however the workers' time was split between
+   * rungs. capacityPerHour is what the issue's target means: workers × 3600 / mean seconds of one stored rung-0
+   * evaluation, i.e. the rate if every worker screened candidates (null before any rung-0 result).
+   */
+  throughput: {
+    rung0Evaluations: number;
+    seconds: number;
+    perHour: number;
+    workers: number;
+    rung0MeanSeconds: number | null;
+    capacityPerHour: number | null;
+  };
   status: SearchStatus;
 }
 
@@ -581,6 +593,11 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       .filter((t) => t.state !== 'rejected')
       .sort((a, b) => a.number - b.number);
     const b = bestTrial();
+    const rung0Seconds = evaluated
+      .map((t) => t.metrics?.rungs['0']?.seconds)
+      .filter((x): x is number => x !== undefined && x > 0);
+    const rung0MeanSeconds =
+      rung0Seconds.length > 0 ? rung0Seconds.reduce((a, x) => a + x, 0) / rung0Seconds.length : null;
     const summary: SearchSummary = {
       study: opts.study,
       space: space.name,
@@ -594,6 +611,8 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
         seconds,
         perHour: seconds > 0 ? (r0 * 3600) / seconds : 0,
         workers: executor.size,
+        rung0MeanSeconds,
+        capacityPerHour: rung0MeanSeconds === null ? null : (executor.size * 3600) / rung0MeanSeconds,
       },
       status: status(),
     };

@@ -76,6 +76,12 @@ test('a search runs max-trials evaluable trials, each trial-rung exactly once, w
   const top = s.trials.filter((t) => t.metrics?.rungs['2']);
   const bestAcc = Math.max(...top.map((t) => t.metrics!.rungs['2']!.valAcc!));
   assert.equal(s.best!.metrics!.rungs['2']!.valAcc, bestAcc);
+  // rung-0 capacity counts rung-0 evaluations only, scaled by the worker count
+  const r0 = s.trials.map((t) => t.metrics!.rungs['0']!.seconds);
+  const mean = r0.reduce((a, x) => a + x, 0) / r0.length;
+  assert.ok(Math.abs(s.throughput.rung0MeanSeconds! - mean) < 1e-12);
+  assert.ok(s.throughput.rung0MeanSeconds! < 0.0125, 'higher rungs must not enter the rung-0 mean');
+  assert.ok(Math.abs(s.throughput.capacityPerHour! - (3 * 3600) / mean) < 1e-6);
 });
 
 test('the same seed proposes the same sequence whatever the worker count and timing', async () => {

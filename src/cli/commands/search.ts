@@ -107,7 +107,10 @@ function printSummary(s: SearchSummary): void {
     `rejected before training: ${Object.entries(s.rejections)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ')}`,
-    `rung-0 throughput: ${s.throughput.rung0Evaluations} evaluations in ${formatSeconds(s.throughput.seconds)} on ${s.throughput.workers} worker(s) = ${Math.round(s.throughput.perHour)} per hour`,
+    `rung-0 throughput: ${s.throughput.rung0Evaluations} evaluations in ${formatSeconds(s.throughput.seconds)} on ${s.throughput.workers} worker(s) = ${Math.round(s.throughput.perHour)} per hour` +
+      (s.throughput.capacityPerHour === null || s.throughput.rung0MeanSeconds === null
+        ? ''
+        : `; capacity ${Math.round(s.throughput.capacityPerHour)} per hour (${s.throughput.rung0MeanSeconds.toFixed(1)} s per rung-0 evaluation, every worker screening)`),
     '',
     'top trials (highest rung, then validation accuracy):',
     ...top.map(
