@@ -24,6 +24,8 @@ export const PROBE = {
 
 /** Significant digits of δ kept for the functional hash (computed in float64, so rounding ties are very rare). */
 export const DELTA_HASH_DIGITS = 6;
+/** Max elementwise relative |Δδ| under which a candidate counts as a known head (see nearKnownHead). */
+export const KNOWN_HEAD_TOLERANCE = 1e-3;
 
 export interface ToyTaskOptions {
   classes: number;
@@ -228,6 +230,8 @@ export class HeadFilter implements CandidateFilter {
   private readonly probe = probeData();
   private readonly toy: ToyData;
   private known: Map<string, string> | null = null;
+  /** The known heads' probe results, for the tolerance check that the rounded hash cannot do. */
+  private knownProbes: Array<{ name: string; space: string; r: ProbeResult }> = [];
   readonly counters: FilterCounters = { checked: 0, ms: 0 };
 
   constructor(
@@ -249,6 +253,7 @@ export class HeadFilter implements CandidateFilter {
         const r = probeHead(head, 'float64', this.probe);
         const h = hashProbe(this.space.name, r, this.scaleInvariant);
         if (!known.has(h)) known.set(h, name);
+        this.knownProbes.push({ name, space: this.space.name, r });
       } catch {
         // a head that cannot run on a bare probe batch (needs features) is simply not in the table
       }
@@ -263,6 +268,40 @@ export class HeadFilter implements CandidateFilter {
     }
     this.known = known;
     return known;
+  }
+
+  /**
+   * The known head whose δ this one matches elementwise to within KNOWN_HEAD_TOLERANCE, relative to
+   * max(|δ_known|, median |δ_known|); both are divided by their median |δ| first when the hash is scale-invariant.
+   * The median, not the RMS, sets the scale because exponential heads reach e^20 on the probe's wide rows and an RMS
+   * would hide a 10% change of the target. Rounding to a few digits cannot catch these: `p − sqrt(t)` is
+   * softmax-ce's p − t shifted by √EPS = 1e-6 on the non-target classes, and some of its 640 values land on the
+   * other side of a rounding boundary. The delta-2 search carried exactly that form to its top rung.
+   */
+  nearKnownHead(r: ProbeResult): string | undefined {
+    this.knownHeads();
+    const median = (d: Float64Array): number => {
+      const s = Float64Array.from(d, Math.abs).sort();
+      return s.length === 0 ? 0 : s[Math.floor(s.length / 2)]!;
+    };
+    const norm = (d: Float64Array): Float64Array => {
+      const m = median(d);
+      return this.scaleInvariant && m > 1e-12 ? d.map((x) => x / m) : d;
+    };
+    const a = norm(r.delta);
+    for (const k of this.knownProbes) {
+      if (k.r.delta.length !== r.delta.length) continue;
+      if (this.space.name === 'activation' && !k.r.prediction.every((p, i) => p === r.prediction[i]))
+        continue;
+      const b = norm(k.r.delta);
+      const floor = median(b);
+      if (!(floor > 1e-12)) continue;
+      let within = true;
+      for (let i = 0; i < a.length && within; i++)
+        within = Math.abs(a[i]! - b[i]!) <= KNOWN_HEAD_TOLERANCE * Math.max(Math.abs(b[i]!), floor);
+      if (within) return k.name;
+    }
+    return undefined;
   }
 
   check(c: Candidate, isDuplicate: (hash: string) => boolean): FilterVerdict & { duplicateOf?: string } {
@@ -311,6 +350,13 @@ export class HeadFilter implements CandidateFilter {
     if (this.withKnown) {
       const known = this.knownHeads().get(hash);
       if (known) return { candidate: canonical, hash, duplicateOf: `known head ${known}` };
+      const near = this.nearKnownHead(r64);
+      if (near)
+        return {
+          candidate: canonical,
+          hash,
+          duplicateOf: `known head ${near} (within ${KNOWN_HEAD_TOLERANCE})`,
+        };
     }
     if (isDuplicate(hash))
       return { candidate: canonical, hash, duplicateOf: 'an earlier trial of this study' };

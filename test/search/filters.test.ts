@@ -84,6 +84,29 @@ test('duplicates: of known heads (p − t is softmax-ce) and of earlier trials (
   assert.notEqual(c.hash, a.hash);
 });
 
+test('near-duplicates of known heads: p − sqrt(t) is CE shifted by √EPS, which rounding alone lets through', () => {
+  for (const scaleInvariant of [false, true]) {
+    const f = new HeadFilter(getSpace('delta'), undefined, true, scaleInvariant);
+    const v = verdict(f, 'p - sqrt(t)');
+    assert.notEqual(
+      v.hash,
+      verdict(f, 'p - t').hash,
+      'the rounded hashes differ, so only the tolerance catches it',
+    );
+    assert.match(v.duplicateOf ?? '', /softmax-ce \(within/, `scale-invariant ${scaleInvariant}`);
+    // a real change in the function is not within tolerance
+    for (const e of ['p - t + 0.01 * z', 'p - 0.99 * t', 'exp(z) - 0.99 * t', 'relu(z - p) - t'])
+      assert.equal(verdict(f, e).duplicateOf, undefined, e);
+  }
+  // a positive multiple of CE is a near-duplicate only when scale does not matter
+  assert.match(
+    verdict(new HeadFilter(getSpace('delta'), undefined, true, true), '3 * p - 3 * sqrt(t)').duplicateOf ??
+      '',
+    /softmax-ce/,
+  );
+  assert.equal(verdict(delta, '1.5 * p - 1.5 * sqrt(t)').duplicateOf, undefined);
+});
+
 test('rejections cost milliseconds', () => {
   const f = new HeadFilter(getSpace('delta'));
   f.knownHeads();
