@@ -12,6 +12,7 @@ import { executionOrder, machineDescription } from '../compare/grid.js';
 import { ProcessPool } from './executor.js';
 import { handle, type WorkerRequest } from './run-job.js';
 import { studySpace } from './spaces/index.js';
+import { HeadFilter } from './filters.js';
 import type { StudyConfig } from './study.js';
 import type { TrialMetrics } from './trial.js';
 import type { Candidate } from './types.js';
@@ -55,6 +56,8 @@ export interface ConfirmOutput {
   baseline: string;
   seeds: number[];
   candidates: ConfirmCandidate[];
+  /** Top trials passed over as known heads in disguise. */
+  knownEquivalents: KnownEquivalent[];
   runs: number;
   ranNow: number;
   skipped: number;
@@ -79,7 +82,7 @@ export function topTrials(
   store: Store,
   study: string,
   k: number,
-): { candidates: ConfirmCandidate[]; config: StudyConfig } {
+): { candidates: ConfirmCandidate[]; config: StudyConfig; knownEquivalents: KnownEquivalent[] } {
   const row = store.getStudy(study);
   if (!row) throw new ConfirmError(`no study '${study}' in ${store.path}`);
   const config = (JSON.parse(row.config) as { config: StudyConfig }).config;
@@ -106,7 +109,26 @@ export function topTrials(
       return [c];
     })
     .sort((a, b) => b.rung - a.rung || b.searchValAcc - a.searchValAcc || a.number - b.number);
-  return { candidates: ranked.slice(0, k), config };
+  // A trial that is a known head in disguise (one that reached the study before the filter knew it, such as
+  // p − sqrt(t) = CE + 1e-6) would only retrain that head: it is listed and passed over, and the next one confirmed.
+  const filter = new HeadFilter(space, undefined, true, config.scaleInvariantHash === true);
+  const candidates: ConfirmCandidate[] = [];
+  const knownEquivalents: KnownEquivalent[] = [];
+  for (const c of ranked) {
+    if (candidates.length >= k) break;
+    const cand: Candidate = c.params ? { expr: c.expr, params: c.params } : { expr: c.expr };
+    const known = filter.knownHeadOf(cand);
+    if (known) knownEquivalents.push({ head: c.head, expr: c.expr, knownHead: known });
+    else candidates.push(c);
+  }
+  return { candidates, config, knownEquivalents };
+}
+
+/** A top trial that confirmation passed over because it computes a known head. */
+export interface KnownEquivalent {
+  head: string;
+  expr: string;
+  knownHead: string;
 }
 
 /** Seeds 1001, 1002, … skipping the search's own training seed, so that no confirmation run repeats a search run. */
@@ -161,7 +183,7 @@ export function confirmConfigs(
  * summarises test accuracy with the compare table: CIs, Δ against the baseline, Welch p-values Holm-corrected.
  */
 export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<ConfirmOutput> {
-  const { candidates, config } = topTrials(store, opts.study, opts.top);
+  const { candidates, config, knownEquivalents } = topTrials(store, opts.study, opts.top);
   if (candidates.length === 0)
     throw new ConfirmError(`study '${opts.study}' has no trained trial to confirm yet`);
   const seeds = freshSeeds(opts.seeds, config.trainSeed);
@@ -233,6 +255,7 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
     baseline: opts.baseline ?? 'softmax-ce',
     seeds,
     candidates,
+    knownEquivalents,
     runs: views.length,
     ranNow: todo.length,
     skipped,

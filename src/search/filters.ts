@@ -304,6 +304,17 @@ export class HeadFilter implements CandidateFilter {
     return undefined;
   }
 
+  /** The known head this candidate equals (by hash or within tolerance), if any; undefined also when it cannot run. */
+  knownHeadOf(c: Candidate): string | undefined {
+    let r: ProbeResult;
+    try {
+      r = probeHead(this.space.toHead(this.space.validate(c)), 'float64', this.probe);
+    } catch {
+      return undefined;
+    }
+    return this.knownHeads().get(hashProbe(this.space.name, r, this.scaleInvariant)) ?? this.nearKnownHead(r);
+  }
+
   check(c: Candidate, isDuplicate: (hash: string) => boolean): FilterVerdict & { duplicateOf?: string } {
     const t0 = performance.now();
     try {

@@ -33,11 +33,13 @@ function seedStudy(path: string) {
       metrics: { rungs },
       rung: Object.keys(rungs).length - 1,
     });
-  add(0, '2 * (p - t)', 'pruned', { 0: rung(0.95) }); // best at rung 0, but never promoted
+  add(0, '2 * (p - t) + 0.02 * z', 'pruned', { 0: rung(0.95) }); // best at rung 0, but never promoted
   add(1, 'p - t + 0.01 * z', 'pruned', { 0: rung(0.9), 1: rung(0.8) });
-  add(2, '3 * (p - t)', 'pruned', { 0: rung(0.91), 1: rung(0.85) });
+  add(2, '3 * (p - t) + 0.03 * z', 'pruned', { 0: rung(0.91), 1: rung(0.85) });
   add(3, 't - p', 'rejected', {});
   add(4, 'exp(z)', 'failed', { 0: rung(0.5, 'failed') });
+  // softmax-ce up to √EPS and scale: ranked first, but confirming it would only retrain the baseline
+  add(5, '2 * p - 2 * sqrt(t)', 'pruned', { 0: rung(0.93), 1: rung(0.9) });
   return store;
 }
 
@@ -45,10 +47,14 @@ test('top trials rank by highest rung, then validation accuracy; fresh seeds ski
   const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
   try {
     const store = seedStudy(join(dir, 'c.db'));
-    const { candidates } = topTrials(store, 's', 3);
+    const { candidates, knownEquivalents } = topTrials(store, 's', 3);
     assert.deepEqual(
       candidates.map((c) => c.number),
       [2, 1, 0],
+    );
+    assert.deepEqual(
+      knownEquivalents.map((k) => [k.head, k.knownHead.split(' ')[0]]),
+      [['s#5', 'softmax-ce']],
     );
     assert.equal(candidates[0]!.head, 's#2');
     assert.equal(candidates[0]!.searchValAcc, 0.85);
@@ -86,7 +92,7 @@ test('confirm retrains the top-k and the baseline as stored runs, summarises the
       assert.ok(r.testAcc !== null && r.testAcc > 0.3, `${r.head} seed ${r.seed}: test acc ${r.testAcc}`);
     }
     const cand = runs.find((r) => r.head === 's#2')!;
-    assert.equal((cand.config as { candidate?: { expr: string } }).candidate?.expr, '3 * (p - t)');
+    assert.equal((cand.config as { candidate?: { expr: string } }).candidate?.expr, '3 * (p - t) + 0.03 * z');
     assert.deepEqual(out.rows.map((r) => [r.head, r.baseline, r.n]).sort(), [
       ['s#1', false, 2],
       ['s#2', false, 2],

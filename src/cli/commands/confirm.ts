@@ -116,6 +116,12 @@ export async function run(argv: string[]): Promise<number> {
         '',
         'candidates:',
         ...legend,
+        ...(out.knownEquivalents.length > 0
+          ? [
+              'passed over (a known head in disguise; the next-ranked trial takes its place):',
+              ...out.knownEquivalents.map((k) => `  ${k.head}: ${k.expr}  = ${k.knownHead}`),
+            ]
+          : []),
         '',
         `verdict: ${verdict}${losses.length > 0 ? `; significantly worse: ${losses.map((r) => `${r.head} on ${r.dataset}/${r.model}`).join(', ')}` : ''}.`,
         `${out.runs} runs in ${out.grid} (seeds ${out.seeds.join(', ')}; ${out.ranNow} trained now, ${out.skipped} resumed from ${dbPath}).`,
