@@ -49,7 +49,7 @@ options:
   --train-limit N       rung-0 training examples                                         [10000]
   --dataset NAME        dataset of the default ladder                                    [mnist]
   --ladder SPEC         rungs model:trainLimit|full:epochs[:dataset], comma-separated
-                        [keras-mlp:<train-limit>:2, keras-mlp:<R>:3, keras-cnn:<R>:5 with
+                        [keras-mlp:<train-limit>:2, keras-mlp:<R>:3, keras-cnn:<train-limit>:3 with
                          R = min(full, 10 × train-limit): full MNIST at the default train-limit]
   --eta N               successive-halving factor                                        [3]
   --sampler NAME        random | evolution | cmaes            [evolution; cmaes for taylor, poly]
