@@ -27,6 +27,11 @@ export const DELTA_HASH_DIGITS = 6;
 /** Max elementwise relative |Δδ| under which a candidate counts as a known head (see nearKnownHead). */
 export const KNOWN_HEAD_TOLERANCE = 1e-3;
 
+function medianAbs(d: Float64Array): number {
+  const s = Float64Array.from(d, Math.abs).sort();
+  return s.length === 0 ? 0 : s[Math.floor(s.length / 2)]!;
+}
+
 export interface ToyTaskOptions {
   classes: number;
   dim: number;
@@ -230,8 +235,9 @@ export class HeadFilter implements CandidateFilter {
   private readonly probe = probeData();
   private readonly toy: ToyData;
   private known: Map<string, string> | null = null;
-  /** The known heads' probe results, for the tolerance check that the rounded hash cannot do. */
-  private knownProbes: Array<{ name: string; space: string; r: ProbeResult }> = [];
+  /** The known heads' δ (normalised as nearKnownHead compares it) and scale floor, for the tolerance check. */
+  private knownProbes: Array<{ name: string; delta: Float64Array; floor: number; prediction: Int32Array }> =
+    [];
   readonly counters: FilterCounters = { checked: 0, ms: 0 };
 
   constructor(
@@ -253,7 +259,9 @@ export class HeadFilter implements CandidateFilter {
         const r = probeHead(head, 'float64', this.probe);
         const h = hashProbe(this.space.name, r, this.scaleInvariant);
         if (!known.has(h)) known.set(h, name);
-        this.knownProbes.push({ name, space: this.space.name, r });
+        const delta = this.normaliseForTolerance(r.delta);
+        const floor = medianAbs(delta);
+        if (floor > 1e-12) this.knownProbes.push({ name, delta, floor, prediction: r.prediction });
       } catch {
         // a head that cannot run on a bare probe batch (needs features) is simply not in the table
       }
@@ -280,28 +288,30 @@ export class HeadFilter implements CandidateFilter {
    */
   nearKnownHead(r: ProbeResult): string | undefined {
     this.knownHeads();
-    const median = (d: Float64Array): number => {
-      const s = Float64Array.from(d, Math.abs).sort();
-      return s.length === 0 ? 0 : s[Math.floor(s.length / 2)]!;
-    };
-    const norm = (d: Float64Array): Float64Array => {
-      const m = median(d);
-      return this.scaleInvariant && m > 1e-12 ? d.map((x) => x / m) : d;
-    };
-    const a = norm(r.delta);
+    const a = this.normaliseForTolerance(r.delta);
     for (const k of this.knownProbes) {
-      if (k.r.delta.length !== r.delta.length) continue;
-      if (this.space.name === 'activation' && !k.r.prediction.every((p, i) => p === r.prediction[i]))
-        continue;
-      const b = norm(k.r.delta);
-      const floor = median(b);
-      if (!(floor > 1e-12)) continue;
+      if (k.delta.length !== a.length) continue;
+      if (this.space.name === 'activation' && !k.prediction.every((p, i) => p === r.prediction[i])) continue;
       let within = true;
       for (let i = 0; i < a.length && within; i++)
-        within = Math.abs(a[i]! - b[i]!) <= KNOWN_HEAD_TOLERANCE * Math.max(Math.abs(b[i]!), floor);
+        within =
+          Math.abs(a[i]! - k.delta[i]!) <= KNOWN_HEAD_TOLERANCE * Math.max(Math.abs(k.delta[i]!), k.floor);
       if (within) return k.name;
     }
     return undefined;
+  }
+
+  private normaliseForTolerance(d: Float64Array): Float64Array {
+    const m = medianAbs(d);
+    return this.scaleInvariant && m > 1e-12 ? d.map((x) => x / m) : d;
+  }
+
+  /** The known head a probe result equals: by hash, else within tolerance (named so). */
+  private knownHeadFor(r: ProbeResult, hash: string): string | undefined {
+    const exact = this.knownHeads().get(hash);
+    if (exact) return exact;
+    const near = this.nearKnownHead(r);
+    return near && `${near} (within ${KNOWN_HEAD_TOLERANCE})`;
   }
 
   /** The known head this candidate equals (by hash or within tolerance), if any; undefined also when it cannot run. */
@@ -312,7 +322,7 @@ export class HeadFilter implements CandidateFilter {
     } catch {
       return undefined;
     }
-    return this.knownHeads().get(hashProbe(this.space.name, r, this.scaleInvariant)) ?? this.nearKnownHead(r);
+    return this.knownHeadFor(r, hashProbe(this.space.name, r, this.scaleInvariant));
   }
 
   check(c: Candidate, isDuplicate: (hash: string) => boolean): FilterVerdict & { duplicateOf?: string } {
@@ -359,15 +369,8 @@ export class HeadFilter implements CandidateFilter {
       };
     const hash = hashProbe(this.space.name, r64, this.scaleInvariant);
     if (this.withKnown) {
-      const known = this.knownHeads().get(hash);
+      const known = this.knownHeadFor(r64, hash);
       if (known) return { candidate: canonical, hash, duplicateOf: `known head ${known}` };
-      const near = this.nearKnownHead(r64);
-      if (near)
-        return {
-          candidate: canonical,
-          hash,
-          duplicateOf: `known head ${near} (within ${KNOWN_HEAD_TOLERANCE})`,
-        };
     }
     if (isDuplicate(hash))
       return { candidate: canonical, hash, duplicateOf: 'an earlier trial of this study' };
