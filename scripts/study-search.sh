@@ -2,11 +2,14 @@
 # The search study (issue 4): an hour-long search per space, then confirmation. Every step resumes:
 # a killed search continues with --resume, a confirmation grid skips its finished runs.
 #   WORKERS=2 DB=search.db bash scripts/study-search.sh [search|confirm-mlp|confirm-cnn|all] [delta|loss]...
+# CNN_DATASETS narrows the keras-cnn confirmation (default mnist,fashion-mnist); a later run with more datasets
+# adds only the missing runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DB="${DB:-search.db}"
 WORKERS="${WORKERS:-2}"
 BUDGET="${BUDGET:-60m}"
+CNN_DATASETS="${CNN_DATASETS:-mnist,fashion-mnist}"
 STEP="${1:-all}"
 shift || true
 SPACES=("${@:-delta loss}")
@@ -32,7 +35,7 @@ for space in "${SPACES[@]}"; do
       --workers "$WORKERS" --markdown
   fi
   if [ "$STEP" = confirm-cnn ] || [ "$STEP" = all ]; then
-    hr confirm --study "$study" --db "$DB" --top 2 --seeds 5 --datasets mnist,fashion-mnist --models keras-cnn \
+    hr confirm --study "$study" --db "$DB" --top 2 --seeds 5 --datasets "$CNN_DATASETS" --models keras-cnn \
       --epochs 3 --workers "$WORKERS" --markdown
   fi
 done
