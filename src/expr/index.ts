@@ -43,7 +43,7 @@ export { ExprError, spanOf } from './errors.js';
 export type { Span } from './errors.js';
 export { EPS, guardDenominator, safeLog, safePow, safeSqrt } from './ops.js';
 export { parse, parseUntyped } from './parse.js';
-export { formatNumber, print } from './print.js';
+export { formatNumber, print, skeleton } from './print.js';
 export { describeType, inferType, tryInferType, typecheck } from './typecheck.js';
 export { finiteSafe, simplify } from './simplify.js';
 export { broadcastToVec, evaluate, makeEvalContext } from './evaluate.js';

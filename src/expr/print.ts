@@ -42,23 +42,35 @@ export function formatNumber(x: number): string {
   return String(x);
 }
 
-function wrap(e: Expr, minPrec: number): string {
-  const s = print(e);
-  return precedence(e) < minPrec ? `(${s})` : s;
+export function print(e: Expr): string {
+  return printWith(e, formatNumber);
 }
 
-export function print(e: Expr): string {
+/**
+ * The expression's structure with every numeric constant printed as `c`: two candidates with the same skeleton
+ * differ only in their constants (a family that evolution's constant perturbation explores). Not parseable.
+ */
+export function skeleton(e: Expr): string {
+  return printWith(e, () => 'c');
+}
+
+function printWith(e: Expr, numberText: (x: number) => string): string {
+  const wrap = (x: Expr, minPrec: number): string => {
+    const s = printWith(x, numberText);
+    return precedence(x) < minPrec ? `(${s})` : s;
+  };
+  const inner = (x: Expr): string => printWith(x, numberText);
   switch (e.kind) {
     case 'num':
-      return formatNumber(e.value);
+      return numberText(e.value);
     case 'var':
       return e.name;
     case 'reduce':
-      return `${e.op}(${print(e.arg)})`;
+      return `${e.op}(${inner(e.arg)})`;
     case 'unary':
-      if (e.op !== 'neg') return `${e.op}(${print(e.arg)})`;
+      if (e.op !== 'neg') return `${e.op}(${inner(e.arg)})`;
       // "-2" would read back as the literal −2, so the negation of a non-negative literal needs parentheses.
-      if (e.arg.kind === 'num' && e.arg.value >= 0) return `-(${print(e.arg)})`;
+      if (e.arg.kind === 'num' && e.arg.value >= 0) return `-(${inner(e.arg)})`;
       return `-${wrap(e.arg, UNARY)}`;
     case 'binary': {
       const { op, left, right } = e;
@@ -73,7 +85,7 @@ export function print(e: Expr): string {
           // right-associative; the exponent may be a negation (2^-x)
           return `${wrap(left, ATOM)}^${wrap(right, UNARY)}`;
         default:
-          return `${op}(${print(left)}, ${print(right)})`;
+          return `${op}(${inner(left)}, ${inner(right)})`;
       }
     }
   }

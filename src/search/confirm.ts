@@ -16,6 +16,7 @@ import { HeadFilter } from './filters.js';
 import type { StudyConfig } from './study.js';
 import type { TrialMetrics } from './trial.js';
 import type { Candidate } from './types.js';
+import { parseUntyped, skeleton } from '../expr/index.js';
 
 /** A run config that carries the candidate it trains, so that its key (and the stored config) names the formula. */
 export type CandidateRunConfig = RunConfig & {
@@ -44,6 +45,11 @@ export interface ConfirmOptions {
   trainLimit?: number;
   workers: number;
   baseline?: string;
+  /**
+   * One candidate per structure: a trial whose expression differs from a better-ranked candidate's only in its
+   * constants is passed over (listed in `relatives`), so k confirmations test k ideas rather than one tuned k ways.
+   */
+  distinct?: boolean;
   /** Also measure the representation metrics (kNN, probe, R², NC1, transfer MAP@R), as `compare --repr`. */
   repr?: boolean;
   command?: string;
@@ -58,6 +64,8 @@ export interface ConfirmOutput {
   candidates: ConfirmCandidate[];
   /** Top trials passed over as known heads in disguise. */
   knownEquivalents: KnownEquivalent[];
+  /** With distinct: top trials passed over as a constant-only variant of a better-ranked candidate. */
+  relatives: Relative[];
   runs: number;
   ranNow: number;
   skipped: number;
@@ -82,11 +90,21 @@ export function topTrials(
   store: Store,
   study: string,
   k: number,
-): { candidates: ConfirmCandidate[]; config: StudyConfig; knownEquivalents: KnownEquivalent[] } {
+  opts: { distinct?: boolean } = {},
+): {
+  candidates: ConfirmCandidate[];
+  config: StudyConfig;
+  knownEquivalents: KnownEquivalent[];
+  relatives: Relative[];
+} {
   const row = store.getStudy(study);
   if (!row) throw new ConfirmError(`no study '${study}' in ${store.path}`);
   const config = (JSON.parse(row.config) as { config: StudyConfig }).config;
   const space = studySpace(config);
+  if (opts.distinct && space.kind === 'continuous')
+    throw new ConfirmError(
+      `--distinct groups candidates by expression structure, but study '${study}' searches the parametric space '${config.space}', where every candidate has the same structure; drop --distinct`,
+    );
   const ranked = store
     .listTrials<TrialMetrics, number[]>(row.id)
     .filter((t) => t.state !== 'rejected' && t.metrics)
@@ -114,14 +132,44 @@ export function topTrials(
   const filter = new HeadFilter(space, undefined, true, config.scaleInvariantHash === true);
   const candidates: ConfirmCandidate[] = [];
   const knownEquivalents: KnownEquivalent[] = [];
+  const relatives: Relative[] = [];
+  const families = new Map<string, string>(); // skeleton → head of its best-ranked candidate
   for (const c of ranked) {
     if (candidates.length >= k) break;
     const cand: Candidate = c.params ? { expr: c.expr, params: c.params } : { expr: c.expr };
     const known = filter.knownHeadOf(cand);
-    if (known) knownEquivalents.push({ head: c.head, expr: c.expr, knownHead: known });
-    else candidates.push(c);
+    if (known) {
+      knownEquivalents.push({ head: c.head, expr: c.expr, knownHead: known });
+      continue;
+    }
+    if (opts.distinct) {
+      const structure = structureOf(c.expr);
+      const first = families.get(structure);
+      if (first) {
+        relatives.push({ head: c.head, expr: c.expr, sameStructureAs: first, skeleton: structure });
+        continue;
+      }
+      families.set(structure, c.head);
+    }
+    candidates.push(c);
   }
-  return { candidates, config, knownEquivalents };
+  return { candidates, config, knownEquivalents, relatives };
+}
+
+function structureOf(expr: string): string {
+  try {
+    return skeleton(parseUntyped(expr));
+  } catch {
+    return expr; // stored before a grammar change: its own family
+  }
+}
+
+/** A top trial that a distinct confirmation passed over: the same expression as a better-ranked one, up to constants. */
+export interface Relative {
+  head: string;
+  expr: string;
+  sameStructureAs: string;
+  skeleton: string;
 }
 
 /** A top trial that confirmation passed over because it computes a known head. */
@@ -183,7 +231,9 @@ export function confirmConfigs(
  * summarises test accuracy with the compare table: CIs, Δ against the baseline, Welch p-values Holm-corrected.
  */
 export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<ConfirmOutput> {
-  const { candidates, config, knownEquivalents } = topTrials(store, opts.study, opts.top);
+  const { candidates, config, knownEquivalents, relatives } = topTrials(store, opts.study, opts.top, {
+    distinct: opts.distinct ?? false,
+  });
   if (candidates.length === 0)
     throw new ConfirmError(`study '${opts.study}' has no trained trial to confirm yet`);
   const seeds = freshSeeds(opts.seeds, config.trainSeed);
@@ -256,6 +306,7 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
     seeds,
     candidates,
     knownEquivalents,
+    relatives,
     runs: views.length,
     ranNow: todo.length,
     skipped,

@@ -12,6 +12,7 @@ import {
   print,
   randomExpr,
   reduce,
+  skeleton,
   unary,
   v,
   type Expr,
@@ -83,6 +84,29 @@ test('print uses minimal parentheses', () => {
   for (const [e, want] of cases) {
     assert.equal(print(e), want);
     assert.ok(exprEquals(parseUntyped(want), e), want);
+  }
+});
+
+test('skeleton abstracts the constants, and only the constants', () => {
+  const sk = (text: string) => skeleton(parseUntyped(text));
+  assert.equal(
+    sk('logsumexp(min(max(1.245 + p), square(z - t)))'),
+    'logsumexp(min(max(c + p), square(z - t)))',
+  );
+  assert.equal(
+    sk('logsumexp(min(max(2 + p), square(z - t)))'),
+    sk('logsumexp(min(max(1.245 + p), square(z - t)))'),
+  );
+  assert.equal(sk('z - -1'), sk('z - 1'), "a literal's sign belongs to the constant");
+  assert.notEqual(
+    sk('logsumexp(min(exp(py) / py, square(z - t)))'),
+    sk('logsumexp(min(max(2 + p), square(z - t)))'),
+  );
+  assert.notEqual(sk('min(p - t, z)'), sk('min(p - t, t)'));
+  assert.notEqual(sk('2 * z'), sk('2 + z'));
+  for (let seed = 0; seed < 500; seed++) {
+    const e = wildExpr(createRng(seed), 5);
+    if (!/\d/.test(print(e))) assert.equal(skeleton(e), print(e), 'no constants: skeleton is the text');
   }
 });
 

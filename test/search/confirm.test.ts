@@ -66,6 +66,45 @@ test('top trials rank by highest rung, then validation accuracy; fresh seeds ski
   }
 });
 
+test('--distinct confirms one candidate per structure and lists the constant-only variants it passed over', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
+  try {
+    const store = seedStudy(join(dir, 'c.db'));
+    // #2 3·(p − t) + 0.03·z and #0 2·(p − t) + 0.02·z differ only in their constants
+    const plain = topTrials(store, 's', 3);
+    assert.deepEqual(plain.relatives, []);
+    const { candidates, relatives, knownEquivalents } = topTrials(store, 's', 3, { distinct: true });
+    assert.deepEqual(
+      candidates.map((c) => c.number),
+      [2, 1],
+    );
+    assert.deepEqual(
+      relatives.map((r) => [r.head, r.sameStructureAs, r.skeleton]),
+      [['s#0', 's#2', 'c * (p - t) + c * z']],
+    );
+    assert.equal(knownEquivalents.length, 1, 'known heads are still passed over first');
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--distinct is refused for a parametric (continuous) study', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
+  try {
+    const store = openStore(join(dir, 'p.db'));
+    const cfg = makeStudyConfig({ space: 'poly', seed: 1 });
+    store.createStudy('poly', 'poly', JSON.stringify({ config: cfg, limits: {} }));
+    assert.throws(
+      () => topTrials(store, 'poly', 2, { distinct: true }),
+      /parametric space 'poly'.*drop --distinct/,
+    );
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('confirm retrains the top-k and the baseline as stored runs, summarises them, and resumes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
   try {

@@ -25,6 +25,8 @@ options:
   --epochs N          epochs per run                                     [each model's reference epochs]
   --train-limit N     cap the training set (default: full)
   --baseline ID       head to compare with                                            [softmax-ce]
+  --distinct          one candidate per structure: pass over trials that differ from a better-ranked one
+                      only in their constants (structural spaces)
   --repr              also measure representation metrics (kNN, probe, R², NC1, MAP@R); grid 'confirm:<study>:repr'
   --workers N         worker processes, one libtorch thread each (0: in-process)      [2]
   --json | --markdown print one JSON document, or the table as markdown
@@ -42,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     'train-limit': { type: 'string' },
     baseline: { type: 'string' },
     repr: { type: 'boolean' },
+    distinct: { type: 'boolean' },
     workers: { type: 'string' },
     json: { type: 'boolean' },
     markdown: { type: 'boolean' },
@@ -84,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
         workers: intOption(cmd, 'workers', values.workers, 2, 0),
         baseline: values.baseline ?? 'softmax-ce',
         repr: values.repr ?? false,
+        distinct: values.distinct ?? false,
         command: `headroom confirm ${argv.join(' ')}`,
         onProgress: (done, total) => bar.update(done, total),
       });
@@ -120,6 +124,12 @@ export async function run(argv: string[]): Promise<number> {
           ? [
               'passed over (a known head in disguise; the next-ranked trial takes its place):',
               ...out.knownEquivalents.map((k) => `  ${k.head}: ${k.expr}  = ${k.knownHead}`),
+            ]
+          : []),
+        ...(out.relatives.length > 0
+          ? [
+              'passed over (same structure as a better-ranked candidate, other constants):',
+              ...out.relatives.map((r) => `  ${r.head}: ${r.expr}  ~ ${r.sameStructureAs}`),
             ]
           : []),
         '',
