@@ -7,7 +7,7 @@ import { cpus, hostname, platform, release } from 'node:os';
 import { holm, summarize, welchT } from '../stats/index.js';
 import { openStore, type RunRecord, type Store, type StudyRow } from '../store/index.js';
 import { ckaMatrices } from '../compare/cka.js';
-import { HEAD_FIELDS } from '../train/config.js';
+import { HEAD_FIELDS, runKey, type RunConfig } from '../train/config.js';
 import type {
   AccuracyRow,
   CkaCell,
@@ -313,6 +313,24 @@ export function isConfirmGrid(grid: string, study: string): boolean {
   return grid === g || grid.startsWith(`${g}:`);
 }
 
+/**
+ * A study's confirmation runs: those in its grids, plus the baseline runs they are compared with. A baseline run
+ * has the same config as a candidate run but for the head, so two studies confirmed under the same settings share
+ * it (same run key, trained once) and it is stored under the grid that trained it first.
+ */
+export function confirmationRuns(allRuns: RunRow[], study: string, baseline: string): RunRow[] {
+  const own = allRuns.filter((r) => isConfirmGrid(r.grid, study));
+  const byKey = new Map(allRuns.map((r) => [r.key, r]));
+  const shared = new Map<number, RunRow>();
+  for (const r of own) {
+    if (r.head === baseline) continue;
+    const { candidate: _candidate, ...rest } = JSON.parse(r.config) as RunConfig & { candidate?: unknown };
+    const b = byKey.get(runKey({ ...rest, head: baseline }));
+    if (b && !isConfirmGrid(b.grid, study)) shared.set(b.id, { ...b }); // a copy: panels are assigned per study
+  }
+  return [...own, ...shared.values()];
+}
+
 /** Non-dominated points when both coordinates are maximised. */
 export function paretoFront<T extends { valAcc: number; speed: number }>(pts: T[]): boolean[] {
   return pts.map(
@@ -503,7 +521,7 @@ function readStudy(store: Store, s: StudyRow, allRuns: RunRow[], baseline: strin
   const front = paretoFront(atRung);
   const pareto: ParetoPoint[] = atRung.map((p, i) => ({ ...p, front: front[i] }));
 
-  const confirmRuns = allRuns.filter((r) => isConfirmGrid(r.grid, s.name));
+  const confirmRuns = confirmationRuns(allRuns, s.name, baseline);
   assignPanels(confirmRuns);
   const cfg = studyConfig(s.config);
   return {
@@ -560,10 +578,10 @@ export function readReportData(opts: ReadOptions): Omit<ReportData, 'deltas'> {
       .listEpochsOf([...runIds])
       .map((e) => ({ runId: e.runId, epoch: e.epoch, valAcc: Number.isFinite(e.valAcc) ? e.valAcc : null }));
     const studies = shownStudies.map((s) => readStudy(store, s, allRuns, baseline));
-    const listedRuns = [
-      ...runs,
-      ...allRuns.filter((r) => !runIds.has(r.id) && studies.some((s) => isConfirmGrid(r.grid, s.name))),
-    ];
+    const listed = new Map(runs.map((r) => [r.id, r]));
+    for (const s of shownStudies)
+      for (const r of confirmationRuns(allRuns, s.name, baseline)) if (!listed.has(r.id)) listed.set(r.id, r);
+    const listedRuns = [...listed.values()];
     const accuracy = accuracyRows(runs, baseline);
     const heads = [...runs.map((r) => r.head), ...studies.flatMap((s) => s.confirmation.map((c) => c.head))];
     return {

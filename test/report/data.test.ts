@@ -233,6 +233,66 @@ test('studies: search curve, rejections, Pareto front and the confirmation table
   assert.ok(data.runs.some((r) => r.grid === 'confirm:s1'));
 });
 
+test("a study's confirmation includes the baseline runs another study's confirmation trained with the same config", () => {
+  const d = mkdtempSync(join(tmpdir(), 'report-shared-'));
+  try {
+    const path = join(d, 'shared.db');
+    const f = new FixtureDb(path);
+    f.addStudy('a');
+    f.addStudy('b');
+    const add = (
+      grid: string,
+      head: string,
+      seed: number,
+      testAcc: number,
+      expr?: string,
+      configEpochs = 5,
+    ) =>
+      f.addRun({
+        grid,
+        head,
+        seed,
+        testAcc,
+        configEpochs,
+        keyFromConfig: true,
+        ...(expr ? { candidate: { space: 'loss', expr } } : {}),
+      });
+    add('confirm:a', 'softmax-ce', 1001, 0.97);
+    add('confirm:a', 'softmax-ce', 1002, 0.972);
+    add('confirm:a', 'a#1', 1001, 0.96, 'square(z - t)');
+    add('confirm:a', 'a#1', 1002, 0.962, 'square(z - t)');
+    // b was confirmed later under the same settings: its baseline runs already existed (same key), so only b#3 trained
+    add('confirm:b', 'b#3', 1001, 0.98, 'square(log(py))');
+    add('confirm:b', 'b#3', 1002, 0.981, 'square(log(py))');
+    // same head and seed, other config: not b's baseline
+    add('compare', 'softmax-ce', 1001, 0.5, undefined, 7);
+    f.close();
+    const data = readReportData({ dbPath: path });
+    const b = data.studies.find((s) => s.name === 'b')!;
+    assert.deepEqual(
+      b.confirmation.map((r) => [r.head, r.n]),
+      [
+        ['softmax-ce', 2],
+        ['b#3', 2],
+      ],
+    );
+    assert.ok(Math.abs(b.confirmation[1]!.delta! - 0.0095) < 1e-9, 'b#3 has a Δ against the shared baseline');
+    assert.ok(Math.abs(b.confirmation[0]!.mean - 0.971) < 1e-12);
+    const a = data.studies.find((s) => s.name === 'a')!;
+    assert.deepEqual(
+      a.confirmation.map((r) => [r.head, r.n]),
+      [
+        ['softmax-ce', 2],
+        ['a#1', 2],
+      ],
+    );
+    const only = readReportData({ dbPath: path, study: 'b' });
+    assert.equal(only.runs.filter((r) => r.head === 'softmax-ce' && r.grid === 'confirm:a').length, 2);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test('filters: --grid restricts runs, --study restricts studies', () => {
   const none = readReportData({ dbPath, grid: 'nope', study: 'nope' });
   assert.equal(none.accuracy.length, 0);

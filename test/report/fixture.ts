@@ -4,6 +4,7 @@
 import { openStore, type Store } from '../../src/store/index.js';
 import { rng } from '../rng.js';
 import { storeCrossHeadCka } from '../../src/compare/cka.js';
+import { runKey, type RunConfig } from '../../src/train/config.js';
 
 export interface FixtureRun {
   grid?: string;
@@ -27,6 +28,8 @@ export interface FixtureRun {
   features?: { data: Float64Array; cols: number };
   /** A search candidate, as confirmation runs store it in their config. */
   candidate?: { space: string; expr: string; params?: number[] };
+  /** Key the run as compare and confirm do (runKey of its config) instead of a serial one. */
+  keyFromConfig?: boolean;
 }
 
 export class FixtureDb {
@@ -55,7 +58,7 @@ export class FixtureDb {
       ...(r.candidate ? { candidate: r.candidate } : {}),
     };
     const id = this.store.upsertRun({
-      key: `k${++this.n}`,
+      key: r.keyFromConfig ? runKey(config as RunConfig) : `k${++this.n}`,
       grid: r.grid ?? 'compare',
       dataset,
       model,
