@@ -468,7 +468,7 @@ function openReadOnly(dbPath: string): Store {
   }
 }
 
-function readStudy(store: Store, s: StudyRow, allRuns: RunRow[], baseline: string): StudyView {
+function readStudy(store: Store, s: StudyRow, confirmRuns: RunRow[], baseline: string): StudyView {
   const trialRecords = store.listTrials(s.id);
   const rungs: RungRow[] = store.listRungs(s.id).map((r) => ({
     trialId: r.trialId,
@@ -521,7 +521,6 @@ function readStudy(store: Store, s: StudyRow, allRuns: RunRow[], baseline: strin
   const front = paretoFront(atRung);
   const pareto: ParetoPoint[] = atRung.map((p, i) => ({ ...p, front: front[i] }));
 
-  const confirmRuns = confirmationRuns(allRuns, s.name, baseline);
   assignPanels(confirmRuns);
   const cfg = studyConfig(s.config);
   return {
@@ -577,10 +576,10 @@ export function readReportData(opts: ReadOptions): Omit<ReportData, 'deltas'> {
     const epochs: EpochRow[] = store
       .listEpochsOf([...runIds])
       .map((e) => ({ runId: e.runId, epoch: e.epoch, valAcc: Number.isFinite(e.valAcc) ? e.valAcc : null }));
-    const studies = shownStudies.map((s) => readStudy(store, s, allRuns, baseline));
+    const confirmRunsOf = shownStudies.map((s) => confirmationRuns(allRuns, s.name, baseline));
+    const studies = shownStudies.map((s, i) => readStudy(store, s, confirmRunsOf[i]!, baseline));
     const listed = new Map(runs.map((r) => [r.id, r]));
-    for (const s of shownStudies)
-      for (const r of confirmationRuns(allRuns, s.name, baseline)) if (!listed.has(r.id)) listed.set(r.id, r);
+    for (const r of confirmRunsOf.flat()) if (!listed.has(r.id)) listed.set(r.id, r);
     const listedRuns = [...listed.values()];
     const accuracy = accuracyRows(runs, baseline);
     const heads = [...runs.map((r) => r.head), ...studies.flatMap((s) => s.confirmation.map((c) => c.head))];
