@@ -1,4 +1,11 @@
-import { holm, summarize, tQuantile, welchT } from '../stats/index.js';
+import {
+  holm,
+  summarize,
+  tQuantile,
+  versusBaseline,
+  welchT,
+  type BaselineComparison,
+} from '../stats/index.js';
 
 /** What the summary needs of a stored run: a projection of the runs/epochs tables. */
 export interface RunView {
@@ -44,6 +51,8 @@ export interface CompareRow {
   ece: Interval | null;
   secondsPerEpoch: number;
   repr: Record<string, Interval> | null;
+  /** Each representation metric against the baseline head's: Welch, Holm across the heads of the dataset × model. */
+  reprDelta: Record<string, BaselineComparison> | null;
 }
 
 export interface SummaryOptions {
@@ -130,6 +139,7 @@ export function summarizeRuns(runs: RunView[], opts: SummaryOptions): CompareRow
         ece: eces.length > 0 ? interval(eces) : null,
         secondsPerEpoch: mean(finite(good.map((r) => r.secondsPerEpoch))),
         repr: reprIntervals(good),
+        reprDelta: null,
       };
       const mine = finite(good.map(metricOf));
       if (head !== opts.baseline && mine.length >= 2 && baseMetric.length >= 2) {
@@ -162,9 +172,33 @@ export function summarizeRuns(runs: RunView[], opts: SummaryOptions): CompareRow
             : 'worse than baseline'
           : 'no significant difference';
     });
+    attachReprDeltas(groupRows, byHead, opts.baseline);
     rows.push(...groupRows);
   }
   return rows;
+}
+
+/** Stored with the representation metrics but a setting the run chose (the probe's L2), not a measurement to test. */
+const REPR_SETTINGS = new Set(['probeLambda']);
+
+export function isReprSetting(key: string): boolean {
+  return REPR_SETTINGS.has(key);
+}
+
+function attachReprDeltas(rows: CompareRow[], byHead: Map<string, RunView[]>, baseline: string): void {
+  const keys = new Set(rows.flatMap((r) => Object.keys(r.repr ?? {})).filter((k) => !isReprSetting(k)));
+  for (const key of keys) {
+    const values = new Map(
+      [...byHead].map(([head, runs]) => [
+        head,
+        finite(runs.filter((r) => r.status === 'ok').map((r) => r.repr?.[key])),
+      ]),
+    );
+    for (const [head, c] of versusBaseline(values, baseline)) {
+      const row = rows.find((r) => r.head === head)!;
+      row.reprDelta = { ...row.reprDelta, [key]: c };
+    }
+  }
 }
 
 function headOrder(a: string, b: string, baseline: string): number {

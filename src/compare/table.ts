@@ -13,8 +13,21 @@ function pValue(p: number): string {
   return p < 1e-4 ? '<1e-4' : p.toFixed(4);
 }
 
+const ALPHA = 0.05;
+
+/** A representation metric's mean, with ↑/↓ where it differs from the baseline head's after Holm. */
+function reprCell(r: CompareRow, key: string): string {
+  const m = r.repr?.[key];
+  if (!m) return '—';
+  const d = r.reprDelta?.[key];
+  const mark = d && d.pHolm < ALPHA ? (d.delta > 0 ? '↑' : '↓') : '';
+  return m.mean.toFixed(4) + mark;
+}
+
+const REPR_LEGEND = `↑/↓ after a representation metric: significantly higher/lower than the baseline head's (Welch, Holm across heads, α = ${ALPHA}).`;
+
 /** Columns of the compare table, shared by the terminal printer and the markdown writer. */
-export function tableColumns(rows: CompareRow[]): { header: string[]; cells: string[][] } {
+export function tableColumns(rows: CompareRow[]): { header: string[]; cells: string[][]; notes: string[] } {
   const hasRepr = rows.some((r) => r.repr);
   const reprKeys = hasRepr ? [...new Set(rows.flatMap((r) => Object.keys(r.repr ?? {})))].sort() : [];
   const header = [
@@ -51,28 +64,29 @@ export function tableColumns(rows: CompareRow[]): { header: string[]; cells: str
     r.ece ? r.ece.mean.toFixed(4) : '—',
     Number.isFinite(r.secondsPerEpoch) ? r.secondsPerEpoch.toFixed(1) : '—',
     `${r.diverged}${r.failed ? ` (+${r.failed} failed)` : ''}`,
-    ...reprKeys.map((k) => (r.repr?.[k] ? r.repr[k].mean.toFixed(4) : '—')),
+    ...reprKeys.map((k) => reprCell(r, k)),
   ]);
-  return { header, cells };
+  return { header, cells, notes: hasRepr ? [REPR_LEGEND] : [] };
 }
 
 export function formatTable(rows: CompareRow[]): string {
-  const { header, cells } = tableColumns(rows);
+  const { header, cells, notes } = tableColumns(rows);
   const widths = header.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j].length)));
   const line = (c: string[]) =>
     c
       .map((x, j) => x.padEnd(widths[j]))
       .join('  ')
       .trimEnd();
-  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line), ...notes].join('\n');
 }
 
 export function markdownTable(rows: CompareRow[]): string {
-  const { header, cells } = tableColumns(rows);
+  const { header, cells, notes } = tableColumns(rows);
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   return [
     `| ${header.map(esc).join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,
     ...cells.map((c) => `| ${c.map(esc).join(' | ')} |`),
+    ...(notes.length > 0 ? ['', ...notes] : []),
   ].join('\n');
 }

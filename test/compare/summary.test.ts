@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarizeRuns, type RunView } from '../../src/compare/summary.js';
+import { markdownTable } from '../../src/compare/table.js';
 
 function run(
   head: string,
@@ -74,4 +75,41 @@ test('diverged and failed runs are counted, not averaged', () => {
   assert.equal(wild.failed, 1);
   assert.equal(wild.delta, null); // one finished seed cannot be tested
   assert.equal(wild.testAcc?.mean, 0.5);
+});
+
+test('representation metrics are tested against the baseline head and marked in the table', () => {
+  const runs: RunView[] = [];
+  const knn = [0.95, 0.951, 0.949, 0.9505, 0.9495];
+  const withRepr = (head: string, seed: number, k: number, nc1: number): RunView => ({
+    ...run(head, seed, 0.9, [0.9]),
+    repr: { knn: k, nc1, probeLambda: seed === 1 ? 0.01 : 0.001 },
+  });
+  knn.forEach((k, i) => runs.push(withRepr('softmax-ce', i + 1, k, 0.3 + i * 1e-3)));
+  knn.forEach((k, i) => runs.push(withRepr('sharper', i + 1, k + 0.02, 0.1 + i * 1e-3)));
+  knn.forEach((k, i) => runs.push(withRepr('same', i + 1, k + (i % 2 ? 1e-4 : -1e-4), 0.3 + i * 1e-3)));
+  const rows = summarizeRuns(runs, { baseline: 'softmax-ce' });
+  const byHead = Object.fromEntries(rows.map((r) => [r.head, r]));
+  assert.equal(byHead['softmax-ce'].reprDelta, null);
+  const sharp = byHead.sharper.reprDelta!;
+  assert.ok(Math.abs(sharp.knn.delta - 0.02) < 1e-9 && sharp.knn.pHolm < 0.05);
+  assert.ok(sharp.nc1.delta < 0 && sharp.nc1.pHolm < 0.05);
+  assert.ok(byHead.same.reprDelta!.knn.pHolm > 0.05);
+  assert.equal(sharp.probeLambda, undefined, 'the probe L2 is a setting, not a metric to test');
+  const md = markdownTable(rows);
+  const line = md.split('\n').find((l) => l.startsWith('| mnist | keras-mlp | sharper'))!;
+  assert.match(line, /0\.9700↑ \| 0\.1020↓ \| 0\.0028 \|$/);
+  assert.doesNotMatch(
+    md.split('\n').find((l) => l.includes('| same |'))!,
+    /[↑↓]/,
+  );
+  assert.match(md, /significantly higher\/lower than the baseline head's \(Welch, Holm/);
+  assert.doesNotMatch(
+    markdownTable(
+      summarizeRuns(
+        runs.map((r) => ({ ...r, repr: null })),
+        { baseline: 'softmax-ce' },
+      ),
+    ),
+    /Holm across heads/,
+  );
 });
