@@ -4,9 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { cpus, hostname, platform, release } from 'node:os';
-import { holm, summarize, welchT } from '../stats/index.js';
+import { correlation, holm, summarize, versusBaseline, welchT } from '../stats/index.js';
 import { openStore, type RunRecord, type Store, type StudyRow } from '../store/index.js';
 import { ckaMatrices } from '../compare/cka.js';
+import { isReprSetting } from '../compare/summary.js';
 import { HEAD_FIELDS, runKey, type RunConfig } from '../train/config.js';
 import type {
   AccuracyRow,
@@ -14,6 +15,7 @@ import type {
   CurvePoint,
   ParetoPoint,
   ReportData,
+  ReprCorrelation,
   ReprView,
   RunRow,
   SearchCurvePoint,
@@ -251,6 +253,7 @@ const REPR_KEYS: Record<string, ReprKeyInfo> = {
   precisionat1: { label: 'P@1', higherIsBetter: true, order: 5 },
   p1: { label: 'P@1', higherIsBetter: true, order: 5 },
   transferprecisionat1: { label: 'P@1', higherIsBetter: true, order: 5 },
+  transferp1: { label: 'P@1', higherIsBetter: true, order: 5 }, // the key compare --repr stores
   cka: { label: 'CKA', higherIsBetter: true, order: 6 },
 };
 
@@ -261,7 +264,7 @@ function normKey(k: string): string {
 export function reprView(runs: RunRow[], accuracy: AccuracyRow[], baseline: string): ReprView {
   const ok = runs.filter((r) => r.status === 'ok' && r.repr !== null);
   const keys = new Set<string>();
-  for (const r of ok) for (const k of Object.keys(r.repr!)) keys.add(k);
+  for (const r of ok) for (const k of Object.keys(r.repr!)) if (!isReprSetting(k)) keys.add(k);
   const columns = [...keys]
     .map((key) => {
       const info = REPR_KEYS[normKey(key)];
@@ -278,12 +281,18 @@ export function reprView(runs: RunRow[], accuracy: AccuracyRow[], baseline: stri
   const panels = groupBy(ok, panelOf);
   for (const [panel, list] of [...panels.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
     const byHead = groupBy(list, (r) => r.head);
+    const valuesOf = (key: string) =>
+      new Map([...byHead].map(([head, hr]) => [head, finite(hr.map((r) => r.repr![key]))]));
+    const tests = new Map(columns.map((c) => [c.key, versusBaseline(valuesOf(c.key), baseline)]));
     for (const head of orderHeads(byHead.keys(), baseline)) {
       const hr = byHead.get(head)!;
       const metrics: ReprView['rows'][number]['metrics'] = {};
+      const vsBaseline: ReprView['rows'][number]['vsBaseline'] = {};
       for (const c of columns) {
         const xs = finite(hr.map((r) => r.repr![c.key]));
         if (xs.length > 0) metrics[c.key] = { key: c.key, ...summary(xs) };
+        const t = tests.get(c.key)!.get(head);
+        if (t) vsBaseline[c.key] = { ...t, significant: t.pHolm < ALPHA };
       }
       const acc = accByHead.get(`${panel}\u0000${head}`);
       rows.push({
@@ -294,15 +303,52 @@ export function reprView(runs: RunRow[], accuracy: AccuracyRow[], baseline: stri
         n: hr.length,
         metrics,
         accuracy: acc && acc.n > 0 ? { n: acc.n, mean: acc.mean, sd: acc.sd, lo: acc.lo, hi: acc.hi } : null,
+        vsBaseline,
       });
     }
   }
-  const transfer = columns.find((c) => c.label === 'MAP@R');
+  const byLabel = (label: string) => columns.find((c) => c.label === label)?.key ?? null;
+  const transfer = byLabel('MAP@R');
   return {
     columns: columns.map(({ key, label, higherIsBetter }) => ({ key, label, higherIsBetter })),
     rows,
-    transferKey: transfer?.key ?? null,
+    transferKey: transfer,
+    correlations: reprCorrelations(rows, byLabel('R²'), transfer),
   };
+}
+
+/**
+ * Across the heads of each panel (head means, so each head counts once whatever its seed count): accuracy and class
+ * separation against transfer, and accuracy against class separation, the three links of Kornblith et al. 2021.
+ */
+function reprCorrelations(
+  rows: ReprView['rows'],
+  r2: string | null,
+  transfer: string | null,
+): ReprCorrelation[] {
+  const axes: [string, (r: ReprView['rows'][number]) => number | undefined][] = [
+    ['acc', (r) => r.accuracy?.mean],
+    ['R²', (r) => (r2 === null ? undefined : r.metrics[r2]?.mean)],
+    ['MAP@R', (r) => (transfer === null ? undefined : r.metrics[transfer]?.mean)],
+  ];
+  const pairs: [number, number][] = [
+    [0, 2],
+    [1, 2],
+    [0, 1],
+  ];
+  const out: ReprCorrelation[] = [];
+  for (const [panel, list] of groupBy(rows, (r) => r.panel)) {
+    for (const [i, j] of pairs) {
+      const xs = list.map(axes[i][1]);
+      const ys = list.map(axes[j][1]);
+      const c = correlation(
+        xs.map((x) => x ?? NaN),
+        ys.map((y) => y ?? NaN),
+      );
+      if (c.n >= 3) out.push({ panel, x: axes[i][0], y: axes[j][0], ...c });
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------- studies

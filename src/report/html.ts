@@ -16,7 +16,14 @@ import {
   SYMLOG_ABOVE,
   type HeadScale,
 } from './charts.js';
-import type { AccuracyRow, ReportData, ReprView, StudyView } from './types.js';
+import type {
+  AccuracyRow,
+  ReportData,
+  ReprComparison,
+  ReprCorrelation,
+  ReprView,
+  StudyView,
+} from './types.js';
 
 export interface InlineScripts {
   vega: string;
@@ -65,6 +72,12 @@ function fmtSigned(x: number | null | undefined, digits = 2): string {
   if (!isNum(x)) return '—';
   const v = (100 * x).toFixed(digits);
   return x > 0 ? `+${v}` : v.replace('-', '−');
+}
+
+/** A correlation coefficient: sign always shown, typographic minus. */
+function fmtR(r: number): string {
+  if (!isNum(r)) return '—';
+  return r > 0 ? `+${r.toFixed(2)}` : r.toFixed(2).replace('-', '−');
 }
 
 function ci(lo: number, hi: number, n: number, f: (x: number) => string): string {
@@ -146,7 +159,32 @@ function accuracyTable(rows: AccuracyRow[], baseline: string): string {
 <tbody>${body.join('\n')}</tbody></table></div>`;
 }
 
-function reprTable(repr: ReprView): string {
+/** ▲/▼ where a metric differs from the baseline head's after Holm; green where that direction is better. */
+function significance(t: ReprComparison | undefined, higherIsBetter: boolean, baseline: string): string {
+  if (!t?.significant) return '';
+  const better = t.delta > 0 === higherIsBetter;
+  const p = t.pHolm < 0.001 ? '< 0.001' : t.pHolm.toFixed(3);
+  const title = `Δ ${t.delta > 0 ? '+' : '−'}${fmtNum(Math.abs(t.delta))} against ${baseline}, Holm p = ${p}`;
+  return `<span class="sig ${better ? 'v-better' : 'v-worse'}" title="${esc(title)}">${t.delta > 0 ? '▲' : '▼'}</span>`;
+}
+
+function correlationTable(rows: ReprCorrelation[]): string {
+  const pairs = [...new Set(rows.map((c) => `${c.x} — ${c.y}`))];
+  const cell = (c: ReprCorrelation | undefined) =>
+    c
+      ? `<td class="num">${fmtR(c.pearson)} <span class="ci">p ${fmtP(c.pearsonP)}</span></td><td class="num">${fmtR(c.spearman)}</td>`
+      : '<td class="num">—</td><td class="num">—</td>';
+  const body = [...groupByPanel(rows)].map(([panel, list]) => {
+    const n = Math.max(...list.map((c) => c.n));
+    return `<tr><td>${esc(panel)}</td><td class="num">${n}</td>${pairs.map((pair) => cell(list.find((c) => `${c.x} — ${c.y}` === pair))).join('')}</tr>`;
+  });
+  return `<div class="tablewrap"><table class="booktabs">
+<thead><tr><th rowspan="2">dataset · model</th><th class="num" rowspan="2">heads</th>${pairs.map((p) => `<th colspan="2">${esc(p)}</th>`).join('')}</tr>
+<tr>${pairs.map(() => '<th class="num">Pearson r</th><th class="num">Spearman ρ</th>').join('')}</tr></thead>
+<tbody>${body.join('\n')}</tbody></table></div>`;
+}
+
+function reprTable(repr: ReprView, baseline: string): string {
   const cols = repr.columns;
   const body: string[] = [];
   for (const [panel, list] of groupByPanel(repr.rows)) {
@@ -162,7 +200,7 @@ function reprTable(repr: ReprView): string {
         const m = r.metrics[c.key];
         if (!m) return '<td class="num">—</td>';
         const isBest = best[c.key] !== undefined && m.mean === best[c.key];
-        return `<td class="num${isBest ? ' best' : ''}">${fmtNum(m.mean)} ${ci(m.lo, m.hi, m.n, (x) => fmtNum(x))}</td>`;
+        return `<td class="num${isBest ? ' best' : ''}">${fmtNum(m.mean)}${significance(r.vsBaseline[c.key], c.higherIsBetter, baseline)} ${ci(m.lo, m.hi, m.n, (x) => fmtNum(x))}</td>`;
       });
       body.push(`<tr><td class="head">${esc(r.head)}</td><td class="num">${r.n}</td>
 <td class="num">${r.accuracy ? fmtPct(r.accuracy.mean) : '—'}</td>${cells.join('')}</tr>`);
@@ -258,9 +296,11 @@ function reprSection(page: Page, data: ReportData, heads: HeadScale): string {
       `Representation metrics of the body's penultimate features, mean over seeds with 95% Student-t intervals; the best mean of
 each column within a dataset · model is bold (↑: higher is better, ↓: lower is better). kNN: cosine k = 20 weighted; probe: linear
 probe with L2 chosen on validation; R²: class separation (Kornblith et al. 2021); NC1: within-class variability collapse (Papyan et
-al. 2020); MAP@R and P@1: retrieval among classes 5–9 by a body trained on classes 0–4.`,
+al. 2020); MAP@R and P@1: retrieval among classes 5–9 by a body trained on classes 0–4. ▲/▼: significantly higher/lower than
+${esc(data.meta.baseline)} (Welch's t-test over seeds, Holm-corrected across the heads of the panel, α = 0.05), green where that
+direction is better and red where it is worse; hover over the mark for Δ and p.`,
     ),
-    reprTable(r),
+    reprTable(r, data.meta.baseline),
   ];
   const scatter = accuracyTransferSpec(r, heads);
   if (scatter) {
@@ -270,6 +310,17 @@ al. 2020); MAP@R and P@1: retrieval among classes 5–9 by a body trained on cla
         `Accuracy against transfer, one point per head (mean over seeds, 95% CI bars). A Kornblith-style trade-off shows as points
 running from top-left (accurate, poorer transfer) to bottom-right.`,
       ),
+    );
+  }
+  if (r.correlations.length > 0) {
+    parts.push(
+      page.tableCaption(
+        `Kornblith et al.'s three links as numbers: correlations across heads (one point per head, its mean over seeds) of
+accuracy with transfer (MAP@R), of class separation (R²) with transfer, and of accuracy with class separation. Their finding reads
+as acc — MAP@R negative, R² — MAP@R negative and acc — R² positive. p: t-test of r = 0 with heads − 2 degrees of freedom;
+with eight heads only |r| above about 0.7 reaches p < 0.05.`,
+      ),
+      correlationTable(r.correlations),
     );
   } else {
     parts.push(empty('No run has a transfer metric (MAP@R): no accuracy–transfer scatter.'));

@@ -2,6 +2,7 @@
  * View-model of the report: plain, JSON-serialisable objects. data.ts builds them from the store, charts.ts turns them
  * into vega-lite specs and html.ts into the page, so the last two never touch SQLite, the engine or the stats code.
  */
+import type { BaselineComparison, Correlation } from '../stats/index.js';
 
 export interface ReportMeta {
   title: string;
@@ -98,6 +99,21 @@ export interface ReprRow extends Panel {
   n: number;
   metrics: Record<string, ReprMetricSummary>;
   accuracy: Summary | null; // test (or val) accuracy of the same runs, for the trade-off scatter
+  /** Per metric key, this head against the baseline head of its panel (absent for the baseline, or n < 2). */
+  vsBaseline: Record<string, ReprComparison>;
+}
+
+export interface ReprComparison extends BaselineComparison {
+  /** Holm p below the report's α. */
+  significant: boolean;
+}
+
+/** A correlation across the heads of one panel (one point per head: its mean over seeds). */
+export interface ReprCorrelation extends Correlation {
+  panel: string;
+  /** Column labels, e.g. 'acc' and 'MAP@R'. */
+  x: string;
+  y: string;
 }
 
 export interface ReprView {
@@ -106,6 +122,8 @@ export interface ReprView {
   rows: ReprRow[];
   /** The key used as "transfer" on the scatter, when one exists. */
   transferKey: string | null;
+  /** Kornblith et al.'s questions as numbers: accuracy and class separation against transfer, across heads. */
+  correlations: ReprCorrelation[];
 }
 
 export interface DeltaPoint {

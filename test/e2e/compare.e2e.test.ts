@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readReportData } from '../../src/report/data.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
@@ -129,7 +130,11 @@ test('compare --repr --json adds kNN, probe, R², NC1 and MAP@R to every row, an
     ]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as {
-      rows: Array<{ head: string; repr: Record<string, { mean: number; ci: number[]; n: number }> | null }>;
+      rows: Array<{
+        head: string;
+        repr: Record<string, { mean: number; ci: number[]; n: number }> | null;
+        reprDelta: Record<string, { delta: number; pHolm: number }> | null;
+      }>;
       cka?: Array<{ heads: string[]; cells: Array<Array<{ mean: number; n: number } | null>> }>;
     };
     assert.equal(out.rows.length, 2);
@@ -144,6 +149,16 @@ test('compare --repr --json adds kNN, probe, R², NC1 and MAP@R to every row, an
         `${row.head}: kNN ${row.repr!.knn.mean}`,
       );
     }
+    const [base, am] = out.rows;
+    assert.equal(base.reprDelta, null, 'the baseline is not tested against itself');
+    for (const k of ['knn', 'probe', 'r2', 'nc1', 'mapAtR'])
+      assert.ok(Number.isFinite(am.reprDelta?.[k]?.pHolm), `am-softmax ${k} against softmax-ce`);
+    assert.equal(am.reprDelta?.probeLambda, undefined);
+    // Every key the run stored is one the report knows how to label (a missed key shows as its raw name).
+    assert.deepEqual(
+      readReportData({ dbPath: db }).repr.columns.map((c) => c.label),
+      ['kNN acc', 'probe acc', 'R²', 'NC1', 'MAP@R', 'P@1'],
+    );
     const [m] = out.cka ?? [];
     assert.deepEqual(m?.heads, ['softmax-ce', 'am-softmax']);
     const c = m!.cells[0]![1]!;

@@ -190,6 +190,7 @@ test('accuracy–transfer scatter needs a transfer key', async () => {
   const repr: ReprView = {
     columns: [{ key: 'mapAtR', label: 'MAP@R', higherIsBetter: true }],
     transferKey: 'mapAtR',
+    correlations: [],
     rows: heads.map((head, h) => ({
       dataset: 'mnist',
       model: 'keras-mlp',
@@ -207,6 +208,7 @@ test('accuracy–transfer scatter needs a transfer key', async () => {
         },
       },
       accuracy: { n: 3, mean: 0.95 - 0.01 * h, sd: 0.003, lo: 0.945 - 0.01 * h, hi: 0.955 - 0.01 * h },
+      vsBaseline: {},
     })),
   };
   const spec = accuracyTransferSpec(repr, scale);

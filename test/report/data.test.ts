@@ -382,6 +382,11 @@ test('cross-head CKA: read from the cka table per panel, symmetric, and ordered 
     assert.ok(far.mean > 0 && near.mean <= 1);
   }
   assert.equal(data.cka.filter((c) => c.a === c.b).length, 0, 'no diagonal');
+  // The keys compare --repr stores (src/compare/repr.ts) all get their labels; the probe's chosen L2 is not a column.
+  assert.deepEqual(
+    data.repr.columns.map((c) => c.label),
+    ['kNN acc', 'probe acc', 'R²', 'NC1', 'MAP@R', 'P@1'],
+  );
   // confirmation runs are not in the main sections, so not in their CKA either
   assert.ok(!data.cka.some((c) => c.a.startsWith('delta-search#')));
 });
@@ -417,3 +422,85 @@ test('runs of one dataset and model under different configs are separate panels,
     'learning curves split the same way',
   );
 });
+
+test('representation metrics: each head tested against the baseline (Holm), and Kornblith correlations across heads', () => {
+  const path = join(dir, 'repr.db');
+  const f = new FixtureDb(path);
+  const noise = [-0.001, 0, 0.001]; // symmetric, so each head's mean is exactly its design value
+  const heads = ['softmax-ce', 'h1', 'h2', 'h3'];
+  heads.forEach((head, h) =>
+    noise.forEach((e, i) =>
+      f.addRun({
+        head,
+        seed: i + 1,
+        testAcc: 0.9 + 0.01 * h + e,
+        repr: {
+          probeLambda: 0.01,
+          knn: 0.95 + (h === 3 ? 0.02 : 0) + e * (i + h),
+          mapAtR: 0.5 - 0.02 * h + e,
+          r2: 0.3 + 0.1 * h * h + e,
+        },
+      }),
+    ),
+  );
+  f.close();
+  const repr = readReportData({ dbPath: path }).repr;
+  const rowOf = (head: string) => repr.rows.find((r) => r.head === head)!;
+  assert.deepEqual(rowOf('softmax-ce').vsBaseline, {});
+  assert.deepEqual(repr.columns.map((c) => c.label).sort(), ['MAP@R', 'R²', 'kNN acc'], 'no probe L2 column');
+  const knnOf = (head: string) =>
+    noise.map((e, i) => 0.95 + (head === 'h3' ? 0.02 : 0) + e * (i + heads.indexOf(head)));
+  const ps = ['h1', 'h2', 'h3'].map((h) => welchPByHand(knnOf(h), knnOf('softmax-ce')));
+  const adjusted = holmByHand(ps);
+  ['h1', 'h2', 'h3'].forEach((h, i) => {
+    const t = rowOf(h).vsBaseline.knn;
+    assert.ok(Math.abs(t.p - ps[i]) < 1e-9, `${h}: p ${t.p} vs ${ps[i]}`);
+    assert.ok(Math.abs(t.pHolm - adjusted[i]) < 1e-9, `${h}: Holm ${t.pHolm} vs ${adjusted[i]}`);
+  });
+  assert.ok(rowOf('h3').vsBaseline.knn.pHolm < 0.05 && rowOf('h3').vsBaseline.knn.delta > 0.019);
+  assert.ok(rowOf('h3').vsBaseline.mapAtR.delta < 0);
+
+  const corr = (x: string, y: string) => repr.correlations.find((c) => c.x === x && c.y === y)!;
+  assert.equal(repr.correlations.length, 3);
+  const accTransfer = corr('acc', 'MAP@R');
+  assert.equal(accTransfer.n, 4);
+  assert.ok(
+    Math.abs(accTransfer.pearson + 1) < 1e-9,
+    `acc vs MAP@R is an exact line: ${accTransfer.pearson}`,
+  );
+  const sepTransfer = corr('R²', 'MAP@R');
+  assert.ok(Math.abs(sepTransfer.spearman + 1) < 1e-12, 'R² rises while MAP@R falls');
+  assert.ok(sepTransfer.pearson > -0.99, `but not linearly: ${sepTransfer.pearson}`);
+  assert.ok(Math.abs(corr('acc', 'R²').spearman - 1) < 1e-12);
+});
+
+/** Welch's two-sided p by hand: the Welch–Satterthwaite df, then the t tail integrated numerically (independent of src/stats). */
+function welchPByHand(a: number[], b: number[]): number {
+  const m = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const v = (xs: number[]) => xs.reduce((s, x) => s + (x - m(xs)) ** 2, 0) / (xs.length - 1);
+  const va = v(a) / a.length;
+  const vb = v(b) / b.length;
+  const t = Math.abs((m(a) - m(b)) / Math.sqrt(va + vb));
+  const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
+  // ∫_t^∞ density, substituting u = 1/(1 + x) so the infinite tail becomes (0, 1/(1 + t)]; Simpson's rule.
+  const logC = lnGammaByHand((df + 1) / 2) - lnGammaByHand(df / 2) - 0.5 * Math.log(df * Math.PI);
+  const dens = (x: number) => Math.exp(logC - ((df + 1) / 2) * Math.log(1 + (x * x) / df));
+  const g = (u: number) => (u <= 0 ? 0 : dens(1 / u - 1) / (u * u));
+  const hi = 1 / (1 + t);
+  const steps = 20000;
+  const h = hi / steps;
+  let s = g(0) + g(hi);
+  for (let i = 1; i < steps; i++) s += (i % 2 ? 4 : 2) * g(i * h);
+  return (2 * (s * h)) / 3;
+}
+
+/** Stirling series with a shift (accurate to ~1e-12 for x > 0), independent of src/stats' Lanczos. */
+function lnGammaByHand(x: number): number {
+  let shift = 0;
+  while (x < 10) {
+    shift += Math.log(x);
+    x += 1;
+  }
+  const series = 1 / (12 * x) - 1 / (360 * x ** 3) + 1 / (1260 * x ** 5) - 1 / (1680 * x ** 7);
+  return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + series - shift;
+}

@@ -187,7 +187,8 @@ export function richFixture(path: string): void {
               r2: 0.5 + shift * 10 + r() * 0.05,
               nc1: 0.2 - shift * 5 + r() * 0.05,
               mapAtR: 0.6 - shift * 8 + r() * 0.03,
-              precisionAt1: 0.9 - shift * 3 + r() * 0.02,
+              transferP1: 0.9 - shift * 3 + r() * 0.02,
+              probeLambda: 0.01,
             },
           });
         }
