@@ -26,7 +26,7 @@ for (const panel of [...new Set(data.repr.rows.map((r) => r.panel))]) {
   const rows = data.repr.rows.filter((r) => r.panel === panel);
   console.log(`\n### ${panel}\n`);
   console.log(
-    `| head | n | test acc % | Δ pts | p (Holm) | ${columns.map((c) => `${c.label} ${c.higherIsBetter ? '↑' : '↓'}`).join(' | ')} |`,
+    `| head | n | test acc % | Δ pts | p (Holm) | ${columns.map((c) => `${c.label}${c.higherIsBetter === null ? '' : c.higherIsBetter ? ' ↑' : ' ↓'}`).join(' | ')} |`,
   );
   console.log(`|${'---|'.repeat(5 + columns.length)}`);
   for (const r of rows) {

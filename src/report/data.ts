@@ -230,7 +230,8 @@ export function learningCurves(runs: RunRow[], epochs: EpochRow[]): CurvePoint[]
 
 interface ReprKeyInfo {
   label: string;
-  higherIsBetter: boolean;
+  /** null: a description of the geometry (class separation, collapse), not a quality with a better direction. */
+  higherIsBetter: boolean | null;
   order: number;
 }
 
@@ -243,10 +244,10 @@ const REPR_KEYS: Record<string, ReprKeyInfo> = {
   probeacc: { label: 'probe acc', higherIsBetter: true, order: 1 },
   linearprobe: { label: 'probe acc', higherIsBetter: true, order: 1 },
   linearprobeacc: { label: 'probe acc', higherIsBetter: true, order: 1 },
-  r2: { label: 'R²', higherIsBetter: true, order: 2 },
-  classseparationr2: { label: 'R²', higherIsBetter: true, order: 2 },
-  separationr2: { label: 'R²', higherIsBetter: true, order: 2 },
-  nc1: { label: 'NC1', higherIsBetter: false, order: 3 },
+  r2: { label: 'R²', higherIsBetter: null, order: 2 },
+  classseparationr2: { label: 'R²', higherIsBetter: null, order: 2 },
+  separationr2: { label: 'R²', higherIsBetter: null, order: 2 },
+  nc1: { label: 'NC1', higherIsBetter: null, order: 3 },
   mapatr: { label: 'MAP@R', higherIsBetter: true, order: 4 },
   mapr: { label: 'MAP@R', higherIsBetter: true, order: 4 },
   transfermapatr: { label: 'MAP@R', higherIsBetter: true, order: 4 },
@@ -271,7 +272,7 @@ export function reprView(runs: RunRow[], accuracy: AccuracyRow[], baseline: stri
       return {
         key,
         label: info?.label ?? key,
-        higherIsBetter: info?.higherIsBetter ?? true,
+        higherIsBetter: info ? info.higherIsBetter : true,
         order: info?.order ?? 99,
       };
     })

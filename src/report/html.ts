@@ -160,12 +160,16 @@ function accuracyTable(rows: AccuracyRow[], baseline: string): string {
 }
 
 /** ▲/▼ where a metric differs from the baseline head's after Holm; green where that direction is better. */
-function significance(t: ReprComparison | undefined, higherIsBetter: boolean, baseline: string): string {
+function significance(
+  t: ReprComparison | undefined,
+  higherIsBetter: boolean | null,
+  baseline: string,
+): string {
   if (!t?.significant) return '';
-  const better = t.delta > 0 === higherIsBetter;
+  const tone = higherIsBetter === null ? 'v-diff' : t.delta > 0 === higherIsBetter ? 'v-better' : 'v-worse';
   const p = t.pHolm < 0.001 ? '< 0.001' : t.pHolm.toFixed(3);
   const title = `Δ ${t.delta > 0 ? '+' : '−'}${fmtNum(Math.abs(t.delta))} against ${baseline}, Holm p = ${p}`;
-  return `<span class="sig ${better ? 'v-better' : 'v-worse'}" title="${esc(title)}">${t.delta > 0 ? '▲' : '▼'}</span>`;
+  return `<span class="sig ${tone}" title="${esc(title)}">${t.delta > 0 ? '▲' : '▼'}</span>`;
 }
 
 function correlationTable(rows: ReprCorrelation[]): string {
@@ -193,7 +197,8 @@ function reprTable(repr: ReprView, baseline: string): string {
     const best: Record<string, number> = {};
     for (const c of cols) {
       const vals = list.map((r) => r.metrics[c.key]?.mean).filter(isNum);
-      if (vals.length > 1) best[c.key] = c.higherIsBetter ? Math.max(...vals) : Math.min(...vals);
+      if (vals.length > 1 && c.higherIsBetter !== null)
+        best[c.key] = c.higherIsBetter ? Math.max(...vals) : Math.min(...vals);
     }
     for (const r of list) {
       const cells = cols.map((c) => {
@@ -208,7 +213,8 @@ function reprTable(repr: ReprView, baseline: string): string {
   }
   const headers = cols
     .map(
-      (c) => `<th class="num">${esc(c.label)} <span class="dir">${c.higherIsBetter ? '↑' : '↓'}</span></th>`,
+      (c) =>
+        `<th class="num">${esc(c.label)}${c.higherIsBetter === null ? '' : ` <span class="dir">${c.higherIsBetter ? '↑' : '↓'}</span>`}</th>`,
     )
     .join('');
   return `<div class="tablewrap"><table class="booktabs">
@@ -294,11 +300,12 @@ function reprSection(page: Page, data: ReportData, heads: HeadScale): string {
   const parts = [
     page.tableCaption(
       `Representation metrics of the body's penultimate features, mean over seeds with 95% Student-t intervals; the best mean of
-each column within a dataset · model is bold (↑: higher is better, ↓: lower is better). kNN: cosine k = 20 weighted; probe: linear
+each column within a dataset · model is bold (↑: higher is better, ↓: lower is better; R² and NC1 describe the geometry and
+have no better direction: Kornblith et al. found more class separation transfers worse). kNN: cosine k = 20 weighted; probe: linear
 probe with L2 chosen on validation; R²: class separation (Kornblith et al. 2021); NC1: within-class variability collapse (Papyan et
 al. 2020); MAP@R and P@1: retrieval among classes 5–9 by a body trained on classes 0–4. ▲/▼: significantly higher/lower than
 ${esc(data.meta.baseline)} (Welch's t-test over seeds, Holm-corrected across the heads of the panel, α = 0.05), green where that
-direction is better and red where it is worse; hover over the mark for Δ and p.`,
+direction is better, red where it is worse and blue for R² and NC1; hover over the mark for Δ and p.`,
     ),
     reprTable(r, data.meta.baseline),
   ];
@@ -584,6 +591,7 @@ td.best { font-weight: 700; }
 .v-better { color: #1e7b34; font-weight: 600; }
 .v-worse { color: #b3261e; font-weight: 600; }
 .v-ns, .v-few { color: var(--muted); }
+.v-diff { color: var(--accent); font-weight: 600; }
 .v-base { color: var(--accent); font-style: italic; }
 .warn { color: #b3261e; }
 .empty { color: var(--muted); font-style: italic; }

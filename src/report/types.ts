@@ -118,7 +118,8 @@ export interface ReprCorrelation extends Correlation {
 
 export interface ReprView {
   /** Metric keys in display order, with labels. */
-  columns: { key: string; label: string; higherIsBetter: boolean }[];
+  /** higherIsBetter null: a geometric description (R², NC1) whose better direction is the question, not a given. */
+  columns: { key: string; label: string; higherIsBetter: boolean | null }[];
   rows: ReprRow[];
   /** The key used as "transfer" on the scatter, when one exists. */
   transferKey: string | null;

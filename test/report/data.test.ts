@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarize } from '../../src/stats/index.js';
 import { readReportData, paretoFront, ReportError, rungLabel, studyConfig } from '../../src/report/data.js';
+import { renderPage } from '../../src/report/html.js';
 import type { AccuracyRow } from '../../src/report/types.js';
 import Database from 'better-sqlite3';
 import { FixtureDb, richFixture } from './fixture.js';
@@ -472,6 +473,26 @@ test('representation metrics: each head tested against the baseline (Holm), and 
   assert.ok(Math.abs(sepTransfer.spearman + 1) < 1e-12, 'R² rises while MAP@R falls');
   assert.ok(sepTransfer.pearson > -0.99, `but not linearly: ${sepTransfer.pearson}`);
   assert.ok(Math.abs(corr('acc', 'R²').spearman - 1) < 1e-12);
+
+  // The page: a better-direction metric is marked green or red, a geometric one (R², NC1) neutral; the correlations
+  // get their table.
+  const data = {
+    ...readReportData({ dbPath: path }),
+    deltas: { numClasses: 10, reference: null, heads: [], points: [], skipped: [] },
+  };
+  const { html } = renderPage(data, {
+    vega: '',
+    vegaLite: '',
+    vegaEmbed: '',
+    versions: { vega: '-', vegaLite: '-', vegaEmbed: '-' },
+  });
+  const section = html.slice(html.indexOf('<section id="repr">'));
+  const from = section.indexOf('<td class="head">h3</td>');
+  const h3 = section.slice(from, section.indexOf('</tr>', from));
+  const marks = [...h3.matchAll(/class="sig (v-[a-z]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(marks, ['v-better', 'v-diff', 'v-worse'], 'kNN ▲ better, R² ▲ neutral, MAP@R ▼ worse');
+  assert.match(html, /<th colspan="2">acc — MAP@R<\/th>/);
+  assert.match(html, /<td class="num">−1\.00 <span class="ci">p &lt;0\.001<\/span><\/td>/);
 });
 
 /** Welch's two-sided p by hand: the Welch–Satterthwaite df, then the t tail integrated numerically (independent of src/stats). */
