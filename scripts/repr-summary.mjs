@@ -17,7 +17,8 @@ const { baseline } = data.meta;
 const half = (s) => (s.n >= 2 && Number.isFinite(s.hi) ? s.hi - s.mean : NaN);
 const num = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 const signed = (x, d = 2) => (Number.isFinite(x) ? `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(d)}` : '—');
-const p = (x) => (x === null || !Number.isFinite(x) ? '' : x < 1e-4 ? '<1e-4' : x.toFixed(3));
+const p = (x) =>
+  x === null || !Number.isFinite(x) ? '' : x < 1e-4 ? '<1e-4' : x < 1e-3 ? x.toExponential(1) : x.toFixed(3);
 const pEq = (x) => (Number.isFinite(x) && x < 1e-4 ? 'p < 1e-4' : `p = ${p(x)}`);
 const ci = (mean, h, d) => (Number.isFinite(h) ? `${num(mean, d)} ± ${num(h, d)}` : num(mean, d));
 
