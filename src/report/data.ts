@@ -282,15 +282,22 @@ export function reprView(runs: RunRow[], accuracy: AccuracyRow[], baseline: stri
   const panels = groupBy(ok, panelOf);
   for (const [panel, list] of [...panels.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
     const byHead = groupBy(list, (r) => r.head);
-    const valuesOf = (key: string) =>
-      new Map([...byHead].map(([head, hr]) => [head, finite(hr.map((r) => r.repr![key]))]));
-    const tests = new Map(columns.map((c) => [c.key, versusBaseline(valuesOf(c.key), baseline)]));
+    // Per metric, each head's finite values: summarised per head, and tested against the baseline across heads.
+    const values = new Map(
+      columns.map((c) => [
+        c.key,
+        new Map([...byHead].map(([head, hr]) => [head, finite(hr.map((r) => r.repr![c.key]))])),
+      ]),
+    );
+    const tests = new Map(
+      [...values].map(([key, byHeadValues]) => [key, versusBaseline(byHeadValues, baseline)]),
+    );
     for (const head of orderHeads(byHead.keys(), baseline)) {
       const hr = byHead.get(head)!;
       const metrics: ReprView['rows'][number]['metrics'] = {};
       const vsBaseline: ReprView['rows'][number]['vsBaseline'] = {};
       for (const c of columns) {
-        const xs = finite(hr.map((r) => r.repr![c.key]));
+        const xs = values.get(c.key)!.get(head)!;
         if (xs.length > 0) metrics[c.key] = { key: c.key, ...summary(xs) };
         const t = tests.get(c.key)!.get(head);
         if (t) vsBaseline[c.key] = { ...t, significant: t.pHolm < ALPHA };
