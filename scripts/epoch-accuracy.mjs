@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Convergence speed as a test, not only a column: validation accuracy after epoch E for each head of the stored runs
 // in grids matching a LIKE pattern, with Welch's t-test against the baseline, Holm-corrected across the heads of each
-// dataset × model (the compare table's convention). HEAD_LIKE narrows the compared heads (the baseline is always
+// dataset × model (src/stats' versusBaseline, the compare table's convention). HEAD_LIKE narrows the compared heads (the baseline is always
 // kept): two studies' confirmations share their softmax-ce runs, stored once under the first grid that trained them.
 // Used for docs/results/search-*.md.
 //   node scripts/epoch-accuracy.mjs DB GRID_LIKE [HEAD_LIKE=%] [EPOCH=1] [BASELINE=softmax-ce]
 import Database from 'better-sqlite3';
-import { holm, welchT } from '../dist/stats/index.js';
+import { versusBaseline } from '../dist/stats/index.js';
 
 const [dbPath, gridLike, headLike = '%', epochArg = '1', baseline = 'softmax-ce'] = process.argv.slice(2);
 if (!dbPath || !gridLike) {
@@ -38,14 +38,14 @@ for (const [g, heads] of groups) {
   const base = heads.get(baseline);
   if (!base) continue;
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const tests = versusBaseline(heads, baseline);
   const others = [...heads.entries()].filter(([h]) => h !== baseline).sort(([a], [b]) => a.localeCompare(b));
-  const tests = others.map(([, xs]) => welchT(xs, base));
-  const adjusted = holm(tests.map((t) => t.p));
   console.log(`| ${g} | ${baseline} (baseline) | ${base.length} | ${mean(base).toFixed(2)} |  |  |  |`);
-  others.forEach(([h, xs], i) => {
+  for (const [h, xs] of others) {
+    const t = tests.get(h);
     const d = mean(xs) - mean(base);
     console.log(
-      `| ${g} | ${h} | ${xs.length} | ${mean(xs).toFixed(2)} | ${d >= 0 ? '+' : ''}${d.toFixed(2)} | ${tests[i].p.toFixed(4)} | ${adjusted[i].toFixed(4)} |`,
+      `| ${g} | ${h} | ${xs.length} | ${mean(xs).toFixed(2)} | ${d >= 0 ? '+' : ''}${d.toFixed(2)} | ${t ? t.p.toFixed(4) : '—'} | ${t ? t.pHolm.toFixed(4) : '—'} |`,
     );
-  });
+  }
 }
