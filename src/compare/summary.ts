@@ -1,11 +1,4 @@
-import {
-  holm,
-  summarize,
-  tQuantile,
-  versusBaseline,
-  welchT,
-  type BaselineComparison,
-} from '../stats/index.js';
+import { summarize, versusBaseline, type BaselineComparison } from '../stats/index.js';
 
 /** What the summary needs of a stored run: a projection of the runs/epochs tables. */
 export interface RunView {
@@ -101,7 +94,6 @@ export function summarizeRuns(runs: RunView[], opts: SummaryOptions): CompareRow
     const baseRuns = ok(byHead.get(opts.baseline) ?? []);
     const useTest = groupRuns.some((r) => r.testAcc !== null && r.status === 'ok');
     const metricOf = (r: RunView) => (useTest ? r.testAcc : r.valAcc);
-    const baseMetric = finite(baseRuns.map(metricOf));
     const baseFinalVal = finite(baseRuns.map((r) => r.valAcc));
     const target =
       opts.targetAcc ??
@@ -110,8 +102,6 @@ export function summarizeRuns(runs: RunView[], opts: SummaryOptions): CompareRow
         : NaN);
 
     const groupRows: CompareRow[] = [];
-    const pIndex: number[] = [];
-    const ps: number[] = [];
     for (const [head, all] of [...byHead.entries()].sort((a, b) => headOrder(a[0], b[0], opts.baseline))) {
       const good = ok(all);
       const curves = good.map((r) => r.valCurve).filter((c) => c.length > 0);
@@ -141,37 +131,29 @@ export function summarizeRuns(runs: RunView[], opts: SummaryOptions): CompareRow
         repr: reprIntervals(good),
         reprDelta: null,
       };
-      const mine = finite(good.map(metricOf));
-      if (head !== opts.baseline && mine.length >= 2 && baseMetric.length >= 2) {
-        const w = welchT(mine, baseMetric);
-        const d = mean(mine) - mean(baseMetric);
-        const half =
-          w.df > 0 && Number.isFinite(w.t) && w.t !== 0 ? Math.abs(d / w.t) * tQuantile(0.975, w.df) : 0;
-        row.delta = {
-          metric: useTest ? 'test' : 'val',
-          mean: d,
-          ci: [d - half, d + half],
-          p: w.p,
-          pHolm: NaN,
-          verdict: '',
-        };
-        pIndex.push(groupRows.length);
-        ps.push(Number.isFinite(w.p) ? w.p : 1);
-      }
       groupRows.push(row);
     }
-    const adjusted = holm(ps);
-    pIndex.forEach((rowIdx, j) => {
-      const d = groupRows[rowIdx].delta;
-      if (!d) return;
-      d.pHolm = adjusted[j];
-      d.verdict =
-        d.pHolm < alpha
-          ? d.mean > 0
-            ? 'better than baseline'
-            : 'worse than baseline'
-          : 'no significant difference';
-    });
+    const accuracyTests = versusBaseline(
+      new Map(groupRows.map((r) => [r.head, finite(ok(byHead.get(r.head)!).map(metricOf))])),
+      opts.baseline,
+    );
+    for (const row of groupRows) {
+      const t = accuracyTests.get(row.head);
+      if (!t) continue;
+      row.delta = {
+        metric: useTest ? 'test' : 'val',
+        mean: t.delta,
+        ci: t.ci,
+        p: t.p,
+        pHolm: t.pHolm,
+        verdict:
+          t.pHolm < alpha
+            ? t.delta > 0
+              ? 'better than baseline'
+              : 'worse than baseline'
+            : 'no significant difference',
+      };
+    }
     attachReprDeltas(groupRows, byHead, opts.baseline);
     rows.push(...groupRows);
   }

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { cpus, hostname, platform, release } from 'node:os';
-import { correlation, holm, summarize, versusBaseline, welchT } from '../stats/index.js';
+import { correlation, summarize, versusBaseline } from '../stats/index.js';
 import { openStore, type RunRecord, type Store, type StudyRow } from '../store/index.js';
 import { ckaMatrices } from '../compare/cka.js';
 import { isReprSetting } from '../compare/summary.js';
@@ -144,7 +144,6 @@ export function accuracyRows(runs: RunRow[], baseline: string, alpha = ALPHA): A
     const byHead = groupBy(panelRuns, (r) => r.head);
     const baseValues = finite(ok.filter((r) => r.head === baseline).map(metricOf));
     const rows: AccuracyRow[] = [];
-    const tested: { row: AccuracyRow; p: number }[] = [];
     for (const head of orderHeads(byHead.keys(), baseline)) {
       const all = byHead.get(head)!;
       const good = all.filter((r) => r.status === 'ok');
@@ -171,24 +170,19 @@ export function accuracyRows(runs: RunRow[], baseline: string, alpha = ALPHA): A
         pHolm: null,
         verdict: head === baseline ? 'baseline' : 'too few runs',
       };
-      if (head !== baseline && baseValues.length > 0 && values.length > 0) {
+      if (head !== baseline && baseValues.length > 0 && values.length > 0)
         row.delta = s.mean - mean(baseValues)!;
-        if (values.length >= 2 && baseValues.length >= 2) {
-          const w = welchT(values, baseValues);
-          // Zero variance on both sides gives no finite p: treat it as no evidence rather than dropping the head.
-          const p = Number.isFinite(w.p) ? w.p : 1;
-          row.pRaw = p;
-          if (Number.isFinite(w.ci[0]) && Number.isFinite(w.ci[1])) row.deltaCi = w.ci;
-          tested.push({ row, p });
-        }
-      }
       rows.push(row);
     }
-    const adjusted = holm(tested.map((t) => t.p));
-    tested.forEach(({ row }, i) => {
-      row.pHolm = adjusted[i];
-      row.verdict = verdictFor(row.delta!, adjusted[i], alpha);
-    });
+    const tests = versusBaseline(new Map(rows.map((r) => [r.head, r.values])), baseline);
+    for (const row of rows) {
+      const t = tests.get(row.head);
+      if (!t) continue;
+      row.pRaw = t.p;
+      if (Number.isFinite(t.ci[0]) && Number.isFinite(t.ci[1])) row.deltaCi = t.ci;
+      row.pHolm = t.pHolm;
+      row.verdict = verdictFor(row.delta!, t.pHolm, alpha);
+    }
     out.push(...rows);
   }
   return out;
