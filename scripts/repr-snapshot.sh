@@ -15,14 +15,16 @@ shift
 [ -f "$SRC" ] || { echo "repr-snapshot: no database at $SRC; pass the study's representations.db" >&2; exit 2; }
 DEST=docs/results/representations.db
 TMP="$(mktemp -u /tmp/repr-snapshot.XXXXXX).db"
-trap 'rm -f "$TMP"' EXIT
+OUT="$(mktemp -u "$DEST.XXXXXX")"
+trap 'rm -f "$TMP" "$OUT"' EXIT
 # VACUUM INTO reads a consistent snapshot even while the study is still writing to SRC.
 sqlite3 "$SRC" "VACUUM INTO '$TMP'"
 drop=""
 for g in "$@"; do drop="$drop DELETE FROM runs WHERE grid = '${g//\'/\'\'}';"; done
 sqlite3 "$TMP" "PRAGMA foreign_keys = ON; $drop DELETE FROM run_features;"
-rm -f "$DEST"
-sqlite3 "$TMP" "VACUUM INTO '$DEST'"
+# Written beside DEST and renamed over it, so a failed copy leaves the committed database as it was.
+sqlite3 "$TMP" "VACUUM INTO '$OUT'"
+mv "$OUT" "$DEST"
 sqlite3 "$DEST" "SELECT grid, status, count(*) FROM runs GROUP BY grid, status" >&2
 node scripts/repr-summary.mjs "$DEST"
 node bin/headroom.js report --db "$DEST" --out docs/results/representations-report.html >&2

@@ -102,6 +102,7 @@ export function summarizeRuns(runs: RunView[], opts: SummaryOptions): CompareRow
         : NaN);
 
     const groupRows: CompareRow[] = [];
+    const accuracyByHead = new Map<string, number[]>();
     for (const [head, all] of [...byHead.entries()].sort((a, b) => headOrder(a[0], b[0], opts.baseline))) {
       const good = ok(all);
       const curves = good.map((r) => r.valCurve).filter((c) => c.length > 0);
@@ -131,12 +132,10 @@ export function summarizeRuns(runs: RunView[], opts: SummaryOptions): CompareRow
         repr: reprIntervals(good),
         reprDelta: null,
       };
+      accuracyByHead.set(head, finite(good.map(metricOf)));
       groupRows.push(row);
     }
-    const accuracyTests = versusBaseline(
-      new Map(groupRows.map((r) => [r.head, finite(ok(byHead.get(r.head)!).map(metricOf))])),
-      opts.baseline,
-    );
+    const accuracyTests = versusBaseline(accuracyByHead, opts.baseline);
     for (const row of groupRows) {
       const t = accuracyTests.get(row.head);
       if (!t) continue;
