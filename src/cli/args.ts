@@ -1,4 +1,6 @@
 import { parseArgs as nodeParseArgs } from 'node:util';
+import type { Device } from '../engine/index.js';
+import { DEVICE_CHOICES, resolveDevice, type DeviceChoice } from '../exec/index.js';
 
 /** A user mistake: the CLI prints its one-line message and exits with code 2, writing nothing. */
 export class UsageError extends Error {
@@ -70,4 +72,24 @@ export function listOption(raw: string | undefined, fallback: string[]): string[
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/**
+ * `--device auto|cpu|cuda` as the device runs train on: auto is CUDA when libtorch sees a GPU. cuda without one is a
+ * usage error (exit 2), never a quiet CPU run stored as cuda.
+ */
+export function deviceOption(command: string, raw: string | undefined): Device {
+  const choice = raw ?? 'auto';
+  if (!(DEVICE_CHOICES as readonly string[]).includes(choice))
+    throw new UsageError(`${command}: --device must be auto, cpu or cuda, got '${choice}'.`);
+  try {
+    return resolveDevice(choice as DeviceChoice);
+  } catch (e) {
+    throw new UsageError(`${command}: ${(e as Error).message}`);
+  }
+}
+
+/** `--eval-limit N`: validation examples evaluated each epoch (the final test evaluation stays full). */
+export function evalLimitOption(command: string, raw: string | undefined): number | undefined {
+  return raw === undefined ? undefined : intOption(command, 'eval-limit', raw, 0, 1);
 }

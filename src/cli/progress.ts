@@ -1,3 +1,5 @@
+import type { RunsProgress } from '../runs/index.js';
+
 /** A one-line progress bar on a TTY; silent otherwise (pipes, CI, --json), so machine output stays clean. */
 export class ProgressBar {
   private readonly enabled: boolean;
@@ -36,4 +38,14 @@ export function formatSeconds(s: number): string {
   if (s < 60) return `${s.toFixed(0)}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** What a grid's progress line says: the epoch that just finished while runs train, else the run that just ended. */
+export function runsDetail(p: RunsProgress): string {
+  if (p.epoch) {
+    const { cfg, epoch, epochs } = p.epoch;
+    return `${cfg.head} seed ${cfg.seed}: epoch ${epoch}/${epochs}`;
+  }
+  if (p.last) return `${p.last.cfg.head} seed ${p.last.cfg.seed}: ${p.last.result.status}`;
+  return p.skipped ? `${p.skipped} already done` : '';
 }

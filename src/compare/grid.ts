@@ -1,11 +1,8 @@
-import { hostname, cpus } from 'node:os';
-import { fit } from '../train/fit.js';
-import { runKey, type OptimizerConfig, type RunConfig, type RunResult } from '../train/config.js';
-import { loadSplitsFor } from '../train/fit.js';
+import type { OptimizerConfig, RunConfig } from '../train/config.js';
 import { getModel } from '../nn/models/index.js';
 import type { Store } from '../store/index.js';
-import { runInWorkers } from './pool.js';
-import { reprMetricsFor } from './repr.js';
+import { createExecutor } from '../exec/index.js';
+import { jobsFor, pending, runJobs, type RunsProgress } from '../runs/index.js';
 
 export interface GridSpec {
   /** Groups runs in the store (e.g. 'compare', 'confirm:my-study'); the report filters on it. */
@@ -20,6 +17,7 @@ export interface GridSpec {
   optimizer?: Partial<OptimizerConfig>;
   trainLimit?: number;
   valFraction?: number;
+  evalLimit?: number;
   device?: 'cpu' | 'cuda';
   threads?: number;
   evalTest?: boolean;
@@ -49,6 +47,7 @@ export function expandGrid(spec: GridSpec): RunConfig[] {
           };
           if (spec.headParams?.[head]) cfg.headParams = spec.headParams[head];
           if (spec.trainLimit !== undefined) cfg.trainLimit = spec.trainLimit;
+          if (spec.evalLimit !== undefined) cfg.evalLimit = spec.evalLimit;
           if (spec.threads !== undefined) cfg.threads = spec.threads;
           if (spec.repr) cfg.repr = true;
           out.push(cfg);
@@ -73,12 +72,7 @@ function resolveOptimizer(reference: OptimizerConfig, override?: Partial<Optimiz
   return { lr: DEFAULT_LR[override.kind], ...override } as OptimizerConfig;
 }
 
-export interface GridProgress {
-  done: number;
-  total: number;
-  skipped: number;
-  last?: { cfg: RunConfig; result: RunResult };
-}
+export type GridProgress = RunsProgress;
 
 export interface GridOptions {
   workers?: number;
@@ -86,64 +80,28 @@ export interface GridOptions {
   onProgress?: (p: GridProgress) => void;
 }
 
-export function machineDescription(): string {
-  const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  return `${hostname()} · ${cpus().length} cores · ${cpu}`;
-}
-
 /**
- * The order runs are trained in: seed-major (every head at seed 1, then every head at seed 2, …), stable otherwise.
- * A grid stopped part-way then holds every head at nearly the same number of seeds, which is a comparable table;
- * head-major order would leave the last heads with no runs at all.
- */
-export function executionOrder(configs: readonly RunConfig[]): RunConfig[] {
-  const seeds = [...new Set(configs.map((c) => c.seed))];
-  const rank = new Map(seeds.map((s, i) => [s, i]));
-  return configs
-    .map((cfg, i) => ({ cfg, i }))
-    .sort((a, b) => rank.get(a.cfg.seed)! - rank.get(b.cfg.seed)! || a.i - b.i)
-    .map((x) => x.cfg);
-}
-
-/**
- * Runs every config of the grid that the store does not already hold as finished (ok or diverged), so an
- * interrupted grid resumes where it stopped. Failed runs are retried: a failure may have been the environment's.
- * This process is the only writer; each run is stored in one transaction when it ends.
+ * Runs every config of the grid that the store does not already hold as finished, so an interrupted grid resumes
+ * where it stopped, through one executor: `workers` forked processes, or this process when 0.
  */
 export async function runGrid(spec: GridSpec, store: Store, opts: GridOptions = {}): Promise<GridProgress> {
-  const configs = expandGrid(spec);
-  const todo = executionOrder(configs).filter((cfg) => {
-    const prev = store.getRunByKey(runKey(cfg));
-    return !(prev && (prev.status === 'ok' || prev.status === 'diverged'));
+  const jobs = jobsFor(expandGrid(spec));
+  const workers = Math.min(opts.workers ?? 0, pending(store, jobs).length);
+  const executor = createExecutor({
+    workers: workers > 1 ? workers : 0,
+    device: spec.device ?? 'cpu',
+    threads: spec.threads,
   });
-  const progress: GridProgress = {
-    done: configs.length - todo.length,
-    total: configs.length,
-    skipped: configs.length - todo.length,
-  };
-  opts.onProgress?.(progress);
-  const machine = machineDescription();
-  const record = (cfg: RunConfig, result: RunResult) => {
-    store.saveRun({ key: runKey(cfg), grid: spec.name, result, command: opts.command ?? '', machine });
-    progress.done++;
-    progress.last = { cfg, result };
-    opts.onProgress?.(progress);
-  };
-  const workers = opts.workers ?? 0;
-  if (workers > 0 && todo.length > 1) {
-    await runInWorkers(todo, workers, record);
-  } else {
-    const cache = new Map<string, Awaited<ReturnType<typeof loadSplitsFor>>>();
-    for (const cfg of todo) {
-      const dataKey = `${cfg.dataset}:${cfg.trainLimit ?? ''}:${cfg.valFraction}`;
-      let data = cache.get(dataKey);
-      if (!data) {
-        data = await loadSplitsFor(cfg);
-        cache.set(dataKey, data);
-      }
-      const result = await fit(cfg, { data, afterTraining: cfg.repr ? reprMetricsFor(cfg) : undefined });
-      record(cfg, result);
-    }
+  try {
+    return await runJobs(jobs, {
+      store,
+      executor,
+      grid: spec.name,
+      command: opts.command,
+      onProgress: opts.onProgress,
+      interruptible: workers > 1,
+    });
+  } finally {
+    await executor.close();
   }
-  return progress;
 }

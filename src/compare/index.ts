@@ -8,7 +8,8 @@ import { summarizeRuns, type CompareRow, type RunView } from './summary.js';
 import { UsageError } from '../cli/args.js';
 import { ckaMatrices, storeCrossHeadCka, type CkaMatrix } from './cka.js';
 
-export { expandGrid, runGrid, machineDescription, type GridSpec, type GridProgress } from './grid.js';
+export { expandGrid, runGrid, type GridSpec, type GridProgress } from './grid.js';
+export { machineDescription } from '../runs/index.js';
 export { summarizeRuns, type CompareRow, type RunView, type Interval } from './summary.js';
 export { formatTable, markdownTable } from './table.js';
 export { ckaMatrices, formatCkaMatrix, markdownCkaMatrix, storeCrossHeadCka, type CkaMatrix } from './cka.js';

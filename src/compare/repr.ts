@@ -1,5 +1,5 @@
-import { noGrad, scope } from '../engine/index.js';
-import { batches, subsetByClasses, type ArrayDataset } from '../data/index.js';
+import { noGrad, scope, type Device } from '../engine/index.js';
+import { deviceBatches, onDevice, subsetByClasses, type ArrayDataset } from '../data/index.js';
 import {
   classSeparationR2,
   knnAccuracyEngine,
@@ -34,14 +34,14 @@ export function featureSketch(m: Matrix, rows: number): FeatureSketch {
   };
 }
 
-/** Penultimate-layer features (the body's output, identical for every head), in eval mode. */
-export function extractFeatures(body: Body, ds: ArrayDataset, batchSize = 1000): Matrix {
+/** Penultimate-layer features (the body's output, identical for every head), in eval mode, computed on `device`. */
+export function extractFeatures(body: Body, ds: ArrayDataset, device: Device, batchSize = 1000): Matrix {
   const d = body.featureDim;
   const out = new Float32Array(ds.n * d);
   let row = 0;
   body.eval();
   noGrad(() => {
-    for (const b of batches(ds, batchSize, { shuffle: false, seed: 0, epoch: 0 })) {
+    for (const b of deviceBatches(onDevice(ds, device), batchSize)) {
       scope(() => out.set(body.forward(b.x).to('float32').toFloat32Array(), row * d));
       row += b.size;
       b.x.dispose();
@@ -63,10 +63,10 @@ export function reprMetricsFor(
   makeHead?: () => Head,
 ): (ctx: TrainedModel) => Promise<Record<string, number>> {
   return async (ctx) => {
-    const { data, body } = ctx;
-    const train = extractFeatures(body, data.train);
-    const val = extractFeatures(body, data.val);
-    const test = extractFeatures(body, data.test);
+    const { data, body, device } = ctx;
+    const train = extractFeatures(body, data.train, device);
+    const val = extractFeatures(body, data.val, device);
+    const test = extractFeatures(body, data.test, device);
     ctx.keepFeatures(featureSketch(test, CKA_EXAMPLES));
     const out: Record<string, number> = {};
     out.knn = knnAccuracyEngine(train, data.train.y, test, data.test.y);
@@ -102,8 +102,8 @@ async function transferMetrics(
     { ...cfg, classes: SEEN, repr: false, evalTest: false },
     {
       ...(makeHead ? { headOverride: makeHead() } : {}),
-      afterTraining: ({ body }) => {
-        const f = extractFeatures(body, unseenTest);
+      afterTraining: ({ body, device }) => {
+        const f = extractFeatures(body, unseenTest, device);
         const m = retrievalMetricsEngine(f, unseenTest.y);
         metrics = { precisionAt1: m.precisionAt1, mapAtR: m.mapAtR };
         return {};

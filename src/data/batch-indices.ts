@@ -18,18 +18,20 @@ export function* batchIndices(n: number, batchSize: number, opts: BatchOptions =
   if (!(Number.isInteger(batchSize) && batchSize > 0))
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`n must be a non-negative integer, got ${n}`);
-  let order: Int32Array;
-  if (opts.shuffle) {
-    order = permutation(n, new Rng('batches', opts.seed ?? 0, opts.epoch ?? 0));
-  } else {
-    order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-  }
+  const order = epochOrder(n, opts);
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
     if (opts.dropLast && end - start < batchSize) break;
     yield order.subarray(start, end);
   }
+}
+
+/** The row order of one epoch: a permutation determined by (seed, epoch) with shuffle, else 0..n-1. */
+export function epochOrder(n: number, opts: BatchOptions = {}): Int32Array {
+  if (opts.shuffle) return permutation(n, new Rng('batches', opts.seed ?? 0, opts.epoch ?? 0));
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
 }
 
 /** Number of batches batchIndices yields. */

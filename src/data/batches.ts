@@ -1,5 +1,5 @@
-import { tensor, type Device, type Tensor } from '../engine/index.js';
-import { batchIndices, type BatchOptions } from './batch-indices.js';
+import { keep, tensor, type Device, type Tensor } from '../engine/index.js';
+import { epochOrder, type BatchOptions } from './batch-indices.js';
 import { sampleSize, type ArrayDataset } from './types.js';
 
 export interface Batch {
@@ -10,39 +10,76 @@ export interface Batch {
   size: number;
 }
 
-export interface TensorBatchOptions extends BatchOptions {
-  /** Where the tensors are created; default 'cpu'. */
-  device?: Device;
+/**
+ * A split uploaded to a device once, so that training draws its batches there (an index select per batch) with no
+ * per-batch host copy. x is float32 [n, ...sampleShape]; y is int64 [n], or float32 [n, 1] for regression datasets.
+ */
+export interface DeviceSplit {
+  readonly x: Tensor;
+  readonly y: Tensor;
+  readonly n: number;
+  readonly device: Device;
+}
+
+const uploads = new WeakMap<ArrayDataset, Map<Device, DeviceSplit>>();
+
+/**
+ * The split on `device`, uploaded on first use and kept as long as the dataset object lives (a worker trains many runs
+ * on one loaded dataset). Its tensors belong to the cache: never dispose them.
+ */
+export function onDevice(ds: ArrayDataset, device: Device): DeviceSplit {
+  let perDevice = uploads.get(ds);
+  if (!perDevice) {
+    perDevice = new Map();
+    uploads.set(ds, perDevice);
+  }
+  let split = perDevice.get(device);
+  if (!split) {
+    const regression = ds.yReal !== undefined;
+    const x = keep(tensor(ds.x.subarray(0, ds.n * sampleSize(ds)), [ds.n, ...ds.sampleShape], { device }));
+    const y = keep(
+      regression
+        ? tensor(ds.yReal!.subarray(0, ds.n), [ds.n, 1], { device })
+        : tensor(ds.y.subarray(0, ds.n), [ds.n], { device }),
+    );
+    split = { x, y, n: ds.n, device };
+    perDevice.set(device, split);
+  }
+  return split;
 }
 
 /**
- * Yields engine tensors batch by batch; the order is batchIndices' (deterministic in (seed, epoch)). Rows are gathered
- * into one reused host buffer, then copied once into the tensor. Each yielded tensor is new and owned by the caller
- * (or the enclosing scope): dispose x and y when done with the batch.
+ * Batches drawn on the split's device, in exactly batchIndices' order: one upload of the epoch's permutation, then an
+ * index select per batch (a narrow view when not shuffled). The caller owns each yielded x and y.
  */
-export function* batches(
-  ds: ArrayDataset,
+export function* deviceBatches(
+  split: DeviceSplit,
   batchSize: number,
-  opts: TensorBatchOptions = {},
+  opts: BatchOptions & { limit?: number } = {},
 ): Generator<Batch> {
-  const s = sampleSize(ds);
-  const cap = Math.min(batchSize, Math.max(1, ds.n));
-  const xBuf = new Float32Array(cap * s);
-  const regression = ds.yReal !== undefined;
-  const yBuf = regression ? new Float32Array(cap) : new Int32Array(cap);
-  const yFrom: Float32Array | Int32Array = regression ? ds.yReal! : ds.y;
-  const device = opts.device ?? 'cpu';
-  for (const idx of batchIndices(ds.n, batchSize, opts)) {
-    const b = idx.length;
-    for (let j = 0; j < b; j++) {
-      const i = idx[j];
-      xBuf.set(ds.x.subarray(i * s, (i + 1) * s), j * s);
-      yBuf[j] = yFrom[i];
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const n = Math.min(split.n, opts.limit ?? split.n);
+  if (!opts.shuffle) {
+    for (let start = 0; start < n; start += batchSize) {
+      const b = Math.min(batchSize, n - start);
+      if (opts.dropLast && b < batchSize) break;
+      yield { x: split.x.narrow(0, start, b), y: split.y.narrow(0, start, b), size: b };
     }
-    const x = tensor(xBuf.subarray(0, b * s), [b, ...ds.sampleShape], { device });
-    const y = regression
-      ? tensor(yBuf.subarray(0, b) as Float32Array, [b, 1], { device })
-      : tensor(yBuf.subarray(0, b) as Int32Array, [b], { device });
-    yield { x, y, size: b };
+    return;
+  }
+  const order = keep(tensor(epochOrder(n, opts), [n], { device: split.device }));
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const b = Math.min(batchSize, n - start);
+      if (opts.dropLast && b < batchSize) break;
+      const idx = order.narrow(0, start, b);
+      const x = split.x.indexSelect(0, idx);
+      const y = split.y.indexSelect(0, idx);
+      idx.dispose();
+      yield { x, y, size: b };
+    }
+  } finally {
+    order.dispose();
   }
 }

@@ -11,8 +11,8 @@ export {
   type DatasetInfo,
 } from './load.js';
 export { splitTrainVal, subsetByClasses, takeRows, makeSplits, type SplitOptions } from './splits.js';
-export { batchIndices, batchCount, type BatchOptions } from './batch-indices.js';
-export { batches, type Batch, type TensorBatchOptions } from './batches.js';
+export { batchIndices, batchCount, epochOrder, type BatchOptions } from './batch-indices.js';
+export { deviceBatches, onDevice, type Batch, type DeviceSplit } from './batches.js';
 export { makeSpirals, makeSine } from './sources/toy.js';
 export {
   parseIdx,

@@ -79,3 +79,4 @@ export { OLAND_EXP_Z_MAX } from './oland-exp.js';
 export { sphereFaceLambda, sphereFacePsi } from './a-softmax.js';
 export { sparsemaxProbs, sparsemaxThreshold } from './sparsemax.js';
 export { temperedSoftmax } from './bi-tempered.js';
+export { resolveHead, registerCandidateResolver, type HeadRef, type CandidateResolver } from './resolve.js';

@@ -1,5 +1,5 @@
 import { getModel } from '../nn/models/index.js';
-import { runKey, type OptimizerConfig, type RunConfig, type RunResult } from '../train/config.js';
+import type { OptimizerConfig, RunConfig } from '../train/config.js';
 import type { Store } from '../store/index.js';
 import {
   crossHeadCka,
@@ -8,20 +8,15 @@ import {
   type CkaMatrix,
   type CompareRow,
 } from '../compare/index.js';
-import { executionOrder, machineDescription } from '../compare/grid.js';
-import { ProcessPool } from './executor.js';
-import { handle, type WorkerRequest } from './run-job.js';
+import { createExecutor } from '../exec/index.js';
+import { jobsFor, runJobs } from '../runs/index.js';
+import './candidate-head.js';
 import { studySpace } from './spaces/index.js';
 import { HeadFilter } from './filters.js';
 import type { StudyConfig } from './study.js';
 import type { TrialMetrics } from './trial.js';
 import type { Candidate } from './types.js';
 import { parseUntyped, skeleton } from '../expr/index.js';
-
-/** A run config that carries the candidate it trains, so that its key (and the stored config) names the formula. */
-export type CandidateRunConfig = RunConfig & {
-  candidate?: { space: string; expr: string; params?: number[] };
-};
 
 export interface ConfirmCandidate {
   /** Head name in the runs table: `<study>#<trial number>`. */
@@ -43,7 +38,10 @@ export interface ConfirmOptions {
   models: string[];
   epochs?: number;
   trainLimit?: number;
+  evalLimit?: number;
   workers: number;
+  /** Where the runs train (resolved, never 'auto'). */
+  device?: 'cpu' | 'cuda';
   baseline?: string;
   /**
    * One candidate per structure: a trial whose expression differs from a better-ranked candidate's only in its
@@ -191,9 +189,9 @@ export function confirmConfigs(
   space: string,
   candidates: ConfirmCandidate[],
   seeds: number[],
-): CandidateRunConfig[] {
+): RunConfig[] {
   const baseline = opts.baseline ?? 'softmax-ce';
-  const out: CandidateRunConfig[] = [];
+  const out: RunConfig[] = [];
   for (const dataset of opts.datasets)
     for (const model of opts.models) {
       const m = getModel(model);
@@ -203,7 +201,7 @@ export function confirmConfigs(
       ];
       for (const { head, cand } of heads)
         for (const seed of seeds) {
-          const cfg: CandidateRunConfig = {
+          const cfg: RunConfig = {
             dataset,
             model,
             head,
@@ -212,10 +210,11 @@ export function confirmConfigs(
             batchSize: m.defaultBatchSize,
             optimizer: { ...m.defaultOptimizer } as OptimizerConfig,
             valFraction: 0.1,
-            device: 'cpu',
+            device: opts.device ?? 'cpu',
             evalTest: true,
           };
           if (opts.trainLimit !== undefined) cfg.trainLimit = opts.trainLimit;
+          if (opts.evalLimit !== undefined) cfg.evalLimit = opts.evalLimit;
           if (opts.repr) cfg.repr = true;
           if (cand)
             cfg.candidate = { space, expr: cand.expr, ...(cand.params ? { params: cand.params } : {}) };
@@ -239,60 +238,21 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
   const seeds = freshSeeds(opts.seeds, config.trainSeed);
   // Repr runs have their own keys; a grid of their own keeps the report from pooling them with plain ones.
   const grid = `confirm:${opts.study}${opts.repr ? ':repr' : ''}`;
-  const configs = executionOrder(confirmConfigs(opts, config.space, candidates, seeds));
-  const keys = configs.map(runKey);
-  const todo = configs.filter((cfg, i) => {
-    const prev = store.getRunByKey(keys[i]!);
-    return !(prev && (prev.status === 'ok' || prev.status === 'diverged'));
-  });
-  let done = configs.length - todo.length;
-  const skipped = done;
-  opts.onProgress?.(done, configs.length);
-  const machine = machineDescription();
-  const record = (cfg: CandidateRunConfig, result: RunResult) => {
-    store.transaction(() =>
-      store.saveRun({
-        key: runKey(cfg),
-        grid,
-        result: { ...result, config: cfg },
-        command: opts.command ?? '',
-        machine,
-      }),
-    );
-    opts.onProgress?.(++done, configs.length);
-  };
-  const request =
-    (cfg: CandidateRunConfig) =>
-    (id: number): WorkerRequest => ({
-      type: 'run',
-      id,
-      cfg,
-      ...(cfg.candidate
-        ? {
-            candidate: {
-              space: cfg.candidate.space,
-              candidate: cfg.candidate.params
-                ? { expr: cfg.candidate.expr, params: cfg.candidate.params }
-                : { expr: cfg.candidate.expr },
-              headId: cfg.head,
-            },
-          }
-        : {}),
+  const jobs = jobsFor(confirmConfigs(opts, config.space, candidates, seeds));
+  const keys = jobs.map((j) => j.id);
+  const executor = createExecutor({ workers: opts.workers, device: opts.device ?? 'cpu' });
+  let progress;
+  try {
+    progress = await runJobs(jobs, {
+      store,
+      executor,
+      grid,
+      command: opts.command,
+      onProgress: (p) => opts.onProgress?.(p.done, p.total),
+      interruptible: opts.workers > 0,
     });
-  if (opts.workers > 0 && todo.length > 1) {
-    const pool = new ProcessPool(Math.min(opts.workers, todo.length));
-    try {
-      await Promise.all(
-        todo.map(async (cfg) => {
-          const r = await pool.request(request(cfg), `${cfg.head} seed ${cfg.seed}`);
-          if (r !== 'cancelled') record(cfg, r);
-        }),
-      );
-    } finally {
-      await pool.close();
-    }
-  } else {
-    for (const cfg of todo) record(cfg, await handle(request(cfg)(0)));
+  } finally {
+    await executor.close();
   }
   const views = loadRunViews(store, keys);
   const rows = summarizeRuns(views, { baseline: opts.baseline ?? 'softmax-ce' });
@@ -308,8 +268,8 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
     knownEquivalents,
     relatives,
     runs: views.length,
-    ranNow: todo.length,
-    skipped,
+    ranNow: progress.done - progress.skipped,
+    skipped: progress.skipped,
     rows,
     ...(cka ? { cka } : {}),
   };

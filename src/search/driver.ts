@@ -41,6 +41,9 @@ export interface Executor {
   close(): Promise<void>;
 }
 
+/** A trial-rung whose worker dies this many times is recorded as failed rather than tried again. */
+const MAX_CANCELLATIONS = 3;
+
 export class StudyError extends Error {
   readonly exitCode = 2;
   constructor(message: string) {
@@ -452,6 +455,7 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       ladderRung: rung,
       trainSeed: cfg.trainSeed,
       valFraction: cfg.valFraction,
+      ...(cfg.evalLimit !== undefined ? { evalLimit: cfg.evalLimit } : {}),
     };
     void executor.run(trialJob).then(
       (res) => onResult(job, res),
@@ -463,11 +467,33 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
     );
   };
 
+  const cancellations = new Map<string, number>();
   const onResult = (job: { number: number; rung: number }, res: RungMetrics | 'cancelled') => {
     // After a crash nothing is written; after a stop the trial is re-queued below, from `running`.
-    if (crashed || closing || res === 'cancelled') return;
+    if (crashed || closing) return;
     running.delete(job.number);
     try {
+      if (res === 'cancelled') {
+        // Its worker died (killed, out of memory): nothing was measured, so it runs again, a few times at most.
+        const key = `${job.number}@${job.rung}`;
+        const times = (cancellations.get(key) ?? 0) + 1;
+        cancellations.set(key, times);
+        if (times < MAX_CANCELLATIONS) {
+          const t = rows.get(job.number)!;
+          store.transaction(() => store.setTrialState(t.id, 'queued', job.rung));
+          t.state = 'queued';
+          queue.unshift(job);
+          notify();
+          return;
+        }
+        res = {
+          status: 'failed',
+          valAcc: null,
+          speed: null,
+          seconds: 0,
+          error: `its worker died ${times} times while training it`,
+        };
+      }
       record(job.number, job.rung, res);
     } catch (e) {
       if (!(e instanceof Crash)) fatal ??= e instanceof Error ? e : new Error(String(e));

@@ -27,7 +27,7 @@ export {
   TOY_TASK,
   type ToyTaskOptions,
 } from './filters.js';
-export { ProcessExecutor, ProcessPool } from './executor.js';
+export { TrialExecutor } from './executor.js';
 export {
   getSpace,
   studySpace,

@@ -26,6 +26,8 @@ export interface StudyConfig {
   eta: number;
   objectives: Objective[];
   valFraction: number;
+  /** Validation examples each rung evaluates (see RunConfig.evalLimit); all when absent. */
+  evalLimit?: number;
   evolution: EvolutionOptions;
   /** CMA-ES population size; undefined = Hansen's default for the dimension (TaylorGLO used 20). */
   cmaesLambda?: number;
@@ -111,6 +113,7 @@ export function makeStudyConfig(
     eta: opts.eta ?? 3,
     objectives: opts.objectives ?? ['acc'],
     valFraction: opts.valFraction ?? 0.1,
+    ...(opts.evalLimit !== undefined ? { evalLimit: opts.evalLimit } : {}),
     evolution: opts.evolution ?? DEFAULT_EVOLUTION,
     ...(opts.cmaesLambda !== undefined ? { cmaesLambda: opts.cmaesLambda } : {}),
     ...(opts.tune !== undefined ? { tune: opts.tune } : {}),

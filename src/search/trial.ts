@@ -49,6 +49,7 @@ export interface TrialJob {
   ladderRung: Rung;
   trainSeed: number;
   valFraction: number;
+  evalLimit?: number;
 }
 
 export function rungMetricsOf(result: RunResult): RungMetrics {

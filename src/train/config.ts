@@ -13,14 +13,22 @@ export interface RunConfig {
   model: string;
   head: string;
   headParams?: Record<string, number>;
+  /** A search candidate's formula (confirmation and search runs): `head` is then its name, `<study>#<trial>`. */
+  candidate?: { space: string; expr: string; params?: number[] };
   seed: number;
   epochs: number;
   batchSize: number;
   optimizer: OptimizerConfig;
   trainLimit?: number;
   valFraction: number;
+  /** Where the run trains and evaluates; fit() fails (never falls back to the CPU) when the engine cannot use it. */
   device: 'cpu' | 'cuda';
   threads?: number;
+  /**
+   * Validation examples evaluated each epoch (the first N of the split, which is a seeded random carve); all when
+   * unset. Final test accuracy is always on the whole test set.
+   */
+  evalLimit?: number;
   /** Test accuracy is a final/confirmation number: computed only when asked. */
   evalTest: boolean;
   repr?: boolean;

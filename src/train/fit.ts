@@ -1,5 +1,23 @@
-import { manualSeed, noGrad, scope, setNumThreads, getNumThreads, type Tensor } from '../engine/index.js';
-import { loadDataset, batches, subsetByClasses, type ArrayDataset, type DataSplits } from '../data/index.js';
+import {
+  cuda,
+  keep,
+  manualSeed,
+  noGrad,
+  scope,
+  setNumThreads,
+  getNumThreads,
+  zeros,
+  type Device,
+  type Tensor,
+} from '../engine/index.js';
+import {
+  deviceBatches,
+  loadDataset,
+  onDevice,
+  subsetByClasses,
+  type ArrayDataset,
+  type DataSplits,
+} from '../data/index.js';
 import { getModel, type Body } from '../nn/models/index.js';
 import { createOutputLayer, getHead, type Head } from '../heads/index.js';
 import { makeOptimizer } from '../optim/index.js';
@@ -10,6 +28,8 @@ export interface FitDeps {
   /** Pre-loaded splits (grids reuse one copy across runs). */
   data?: DataSplits;
   onEpoch?: (e: EpochRecord) => void;
+  /** Called every few dozen training steps: a worker checks there whether anybody still waits for its result. */
+  checkpoint?: () => void;
   /** A head that is not in the registry: search candidates. */
   headOverride?: Head;
   /** Called with the trained body and output layer before they are disposed (representation metrics). */
@@ -21,6 +41,8 @@ export interface TrainedModel {
   outputLayer: ReturnType<typeof createOutputLayer>;
   head: Head;
   data: DataSplits;
+  /** Where the body and output layer live; feature extraction should run there too. */
+  device: Device;
   batchSize: number;
   /** Keeps a feature sketch with the run's result (stored in run_features). */
   keepFeatures: (f: FeatureSketch) => void;
@@ -29,6 +51,28 @@ export interface TrainedModel {
 /** The split is fixed (seed 0) across run seeds so that every head is selected on the same validation examples. */
 const SPLIT_SEED = 0;
 const EVAL_BATCH = 1000;
+/** Steps between checkpoint() calls: often enough that an orphaned worker stops within a second or two. */
+const CHECKPOINT_STEPS = 32;
+
+/** Thrown before anything is built when the run names a device this libtorch cannot use. */
+export class DeviceUnavailableError extends Error {
+  readonly exitCode = 2;
+  constructor(device: string) {
+    super(
+      device === 'cuda'
+        ? "device 'cuda' is not available: this libtorch has no CUDA support or sees no GPU; point LIBTORCH at a CUDA libtorch (or install CUDA PyTorch for python3), rebuild with 'npm run build:native', or use --device cpu"
+        : `unknown device '${device}' (expected cpu or cuda)`,
+    );
+    this.name = 'DeviceUnavailableError';
+  }
+}
+
+/** Fails loudly, never silently trains elsewhere: a run stored as cuda ran on CUDA. */
+export function assertDeviceUsable(device: string): asserts device is Device {
+  if (device === 'cpu') return;
+  if (device === 'cuda' && cuda.isAvailable()) return;
+  throw new DeviceUnavailableError(device);
+}
 
 export async function loadSplitsFor(cfg: RunConfig): Promise<DataSplits> {
   return loadDataset(cfg.dataset, {
@@ -41,6 +85,8 @@ export async function loadSplitsFor(cfg: RunConfig): Promise<DataSplits> {
 interface Evaluation {
   acc: number;
   scores: Float32Array;
+  /** Examples evaluated (the first n of the split). */
+  n: number;
   numClasses: number;
 }
 
@@ -49,27 +95,34 @@ function evaluate(
   outputLayer: TrainedModel['outputLayer'],
   head: Head,
   ds: ArrayDataset,
+  device: Device,
   keepScores: boolean,
+  limit?: number,
 ): Evaluation {
   const C = ds.numClasses;
-  const scores = keepScores ? new Float32Array(ds.n * C) : new Float32Array(0);
-  let correct = 0;
+  const n = Math.min(ds.n, limit ?? ds.n);
+  const scores = keepScores ? new Float32Array(n * C) : new Float32Array(0);
   let offset = 0;
-  noGrad(() => {
-    for (const batch of batches(ds, EVAL_BATCH, { shuffle: false, seed: 0, epoch: 0 })) {
-      scope(() => {
-        const { z } = outputLayer.forwardWithNorm(body.forward(batch.x));
-        const s = head.scores(z);
-        const pred = s.argmax(1);
-        correct += pred.eq(batch.y).to('float32').sum().item();
-        if (keepScores) scores.set(s.to('float32').toFloat32Array(), offset * C);
-      });
-      offset += batch.size;
-      batch.x.dispose();
-      batch.y.dispose();
-    }
-  });
-  return { acc: ds.n === 0 ? NaN : correct / ds.n, scores, numClasses: C };
+  // Correct predictions are counted on the device and read once, so evaluation does not sync per batch.
+  const correct = keep(zeros([], { dtype: 'int64', device }));
+  try {
+    noGrad(() => {
+      for (const batch of deviceBatches(onDevice(ds, device), EVAL_BATCH, { limit: n })) {
+        scope(() => {
+          const { z } = outputLayer.forwardWithNorm(body.forward(batch.x));
+          const s = head.scores(z);
+          correct.add_(s.argmax(1).eq(batch.y).sum());
+          if (keepScores) scores.set(s.to('float32').toFloat32Array(), offset * C);
+        });
+        offset += batch.size;
+        batch.x.dispose();
+        batch.y.dispose();
+      }
+    });
+    return { acc: n === 0 ? NaN : correct.item() / n, scores, n, numClasses: C };
+  } finally {
+    correct.dispose();
+  }
 }
 
 /**
@@ -88,16 +141,22 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
   if (cfg.threads !== undefined) setNumThreads(cfg.threads);
   const disposers: Array<() => void> = [];
   try {
+    const device = cfg.device;
+    assertDeviceUsable(device);
     const loaded = deps.data ?? (await loadSplitsFor(cfg));
     const data = cfg.classes ? restrictClasses(loaded, cfg.classes) : loaded;
     manualSeed(cfg.seed);
     const spec = getModel(cfg.model);
+    // Initialised on the CPU, then moved: the same seed gives the same initial weights on every device.
     const body = spec.createBody(data.train.sampleShape, { seed: cfg.seed });
     disposers.push(() => body.dispose());
+    body.toDevice(device);
     const head = deps.headOverride ?? getHead(cfg.head, cfg.headParams);
     const numClasses = data.train.numClasses;
     const outputLayer = createOutputLayer(head.outputLayer, body.featureDim, numClasses);
     disposers.push(() => outputLayer.dispose());
+    outputLayer.toDevice(device);
+    const train = onDevice(data.train, device);
     const params = [...body.parameters(), ...outputLayer.parameters()];
     const { kind, ...hyper } = cfg.optimizer;
     const optimizer = makeOptimizer(kind, params, hyper);
@@ -110,31 +169,34 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
       const t0 = performance.now();
       body.train();
       outputLayer.train();
-      let lossSum = 0;
+      // The loss is summed on the device and read once per epoch: no host sync inside the training step.
+      const lossSum = keep(zeros([], { dtype: 'float64', device }));
       let seen = 0;
-      let finite = true;
-      for (const batch of batches(data.train, cfg.batchSize, { shuffle: true, seed: cfg.seed, epoch })) {
-        const loss = scope(() => {
-          const { z, featureNorm } = outputLayer.forwardWithNorm(body.forward(batch.x));
-          const objective = head.objective({ z, y: batch.y, featureNorm, step, numClasses });
-          objective.backward();
-          optimizer.step();
-          optimizer.zeroGrad();
-          return objective.item();
-        });
-        batch.x.dispose();
-        batch.y.dispose();
-        step++;
-        if (!Number.isFinite(loss)) {
-          finite = false;
-          break;
+      let trainLoss: number;
+      try {
+        for (const batch of deviceBatches(train, cfg.batchSize, { shuffle: true, seed: cfg.seed, epoch })) {
+          scope(() => {
+            const { z, featureNorm } = outputLayer.forwardWithNorm(body.forward(batch.x));
+            const objective = head.objective({ z, y: batch.y, featureNorm, step, numClasses });
+            objective.backward();
+            optimizer.step();
+            optimizer.zeroGrad();
+            lossSum.add_(objective.detach().mul(batch.size));
+          });
+          batch.x.dispose();
+          batch.y.dispose();
+          seen += batch.size;
+          step++;
+          if (step % CHECKPOINT_STEPS === 0) deps.checkpoint?.();
         }
-        lossSum += loss * batch.size;
-        seen += batch.size;
+        trainLoss = lossSum.item() / Math.max(1, seen);
+      } finally {
+        lossSum.dispose();
       }
       const seconds = (performance.now() - t0) / 1000;
       trainSeconds += seconds;
-      if (!finite || !paramsFinite(params)) {
+      // A non-finite loss anywhere in the epoch makes the sum non-finite; NaN weights keep it so to the end.
+      if (!Number.isFinite(trainLoss) || !paramsFinite(params)) {
         result.status = 'diverged';
         result.divergedEpoch = epoch;
         break;
@@ -143,11 +205,19 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
       outputLayer.eval();
       // The last epoch's pass over the calibration set keeps its scores, so the final ECE needs no extra pass.
       const lastEpoch = epoch === cfg.epochs;
-      const val = evaluate(body, outputLayer, head, data.val, lastEpoch && !cfg.evalTest);
-      const record: EpochRecord = { epoch, trainLoss: lossSum / Math.max(1, seen), valAcc: val.acc, seconds };
+      const val = evaluate(
+        body,
+        outputLayer,
+        head,
+        data.val,
+        device,
+        lastEpoch && !cfg.evalTest,
+        cfg.evalLimit,
+      );
+      const record: EpochRecord = { epoch, trainLoss, valAcc: val.acc, seconds };
       if (lastEpoch && !cfg.evalTest) finalEval = val;
       if (cfg.evalTest) {
-        const test = evaluate(body, outputLayer, head, data.test, lastEpoch);
+        const test = evaluate(body, outputLayer, head, data.test, device, lastEpoch);
         record.testAcc = test.acc;
         if (lastEpoch) finalEval = test;
       }
@@ -163,11 +233,13 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
       outputLayer.eval();
       // Calibration is a final number: on the test set when it is in play, otherwise on validation.
       const calibSet = cfg.evalTest ? data.test : data.val;
-      const calib = finalEval ?? evaluate(body, outputLayer, head, calibSet, true);
+      const calib =
+        finalEval ??
+        evaluate(body, outputLayer, head, calibSet, device, true, cfg.evalTest ? undefined : cfg.evalLimit);
       if (cfg.evalTest) result.final.testAcc = calib.acc;
       result.final.ece = expectedCalibrationError(
-        matrix(calib.scores, calibSet.n, calib.numClasses),
-        calibSet.y,
+        matrix(calib.scores, calib.n, calib.numClasses),
+        calibSet.y.subarray(0, calib.n),
       );
       if (deps.afterTraining) {
         result.final.repr = await deps.afterTraining({
@@ -175,6 +247,7 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
           outputLayer,
           head,
           data,
+          device,
           batchSize: EVAL_BATCH,
           keepFeatures: (f) => {
             result.final.features = f;

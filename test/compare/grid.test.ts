@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { executionOrder, expandGrid } from '../../src/compare/grid.js';
+import { expandGrid } from '../../src/compare/grid.js';
+import { executionOrder } from '../../src/runs/index.js';
 
 test('grids train seed-major, so a stopped grid has every head at nearly the same number of seeds', () => {
   const configs = expandGrid({

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batches } from '../../src/data/batches.js';
+import { deviceBatches, onDevice } from '../../src/data/batches.js';
 import { batchIndices } from '../../src/data/batch-indices.js';
 import { loadDatasetSync } from '../../src/data/load.js';
 import { liveTensorCount, setNumThreads } from '../../src/engine/index.js';
@@ -19,13 +19,16 @@ function tagged(n: number): ArrayDataset {
   return { name: 't', x, y, n, sampleShape: [1, 3], numClasses: 4 };
 }
 
-test('batches: float32 x [b, ...sampleShape] and int64 y [b], rows in batchIndices order', () => {
+test('deviceBatches: float32 x [b, ...sampleShape] and int64 y [b], rows in batchIndices order', () => {
   const ds = tagged(23);
+  const split = onDevice(ds, 'cpu');
+  assert.equal(onDevice(ds, 'cpu'), split, 'uploaded once');
+  assert.equal(split.x.device, 'cpu');
   const live = liveTensorCount();
   const opts = { shuffle: true, seed: 5, epoch: 2 };
   const expected = [...batchIndices(23, 8, opts)].map((b) => [...b]);
   let k = 0;
-  for (const batch of batches(ds, 8, opts)) {
+  for (const batch of deviceBatches(split, 8, opts)) {
     const idx = expected[k++];
     assert.equal(batch.size, idx.length);
     assert.deepEqual(batch.x.shape, [idx.length, 1, 3]);
@@ -47,13 +50,22 @@ test('batches: float32 x [b, ...sampleShape] and int64 y [b], rows in batchIndic
   assert.equal(liveTensorCount(), live, 'no tensor left behind');
 });
 
-test('batches: regression targets come as float32 [b, 1]', () => {
+test('deviceBatches: in order without shuffle, and limit keeps the first rows only', () => {
+  const split = onDevice(tagged(10), 'cpu');
+  const got = [...deviceBatches(split, 4, { limit: 7 })].map((b) => b.y.toNumbers());
+  assert.deepEqual(got, [
+    [0, 1, 2, 3],
+    [0, 1, 2],
+  ]);
+});
+
+test('deviceBatches: regression targets come as float32 [b, 1]', () => {
   const ds: ArrayDataset = {
     ...tagged(5),
     numClasses: 0,
     yReal: new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5]),
   };
-  const all = [...batches(ds, 4)];
+  const all = [...deviceBatches(onDevice(ds, 'cpu'), 4)];
   const first = all[0];
   assert.equal(first.y.dtype, 'float32');
   assert.deepEqual(first.y.shape, [4, 1]);
@@ -65,12 +77,12 @@ test('batches: regression targets come as float32 [b, 1]', () => {
   }
 });
 
-test('batches over MNIST: one epoch covers every training row once, quickly', () => {
+test('deviceBatches over MNIST: one epoch covers every training row once, quickly', () => {
   const { train } = loadDatasetSync('mnist', { trainLimit: 20000 });
   const t0 = performance.now();
   let rows = 0;
   const labelCounts = new Array(10).fill(0);
-  for (const b of batches(train, 128, { shuffle: true, seed: 1, epoch: 1 })) {
+  for (const b of deviceBatches(onDevice(train, 'cpu'), 128, { shuffle: true, seed: 1, epoch: 1 })) {
     rows += b.size;
     for (const v of b.y.toNumbers()) labelCounts[v]++;
     b.x.dispose();

@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readReportData } from '../../src/report/data.js';
+import { cuda } from '../../src/engine/index.js';
+import { resolveDevice } from '../../src/exec/index.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
@@ -91,12 +93,40 @@ test('bad input exits 2 with one line and writes no database', () => {
       ['--model', 'no-such-model'],
       ['--seeds', 'two'],
       ['--dataset', 'cifar10', '--data-dir', join(dir, 'missing')],
+      ['--device', 'tpu'],
+      ['--eval-limit', '0'],
+      ...(cuda.isAvailable() ? [] : [['--device', 'cuda']]),
     ]) {
       const db = join(dir, 'bad.db');
       const r = headroom(['compare', ...bad, '--db', db, '--epochs', '1', '--train-limit', '100']);
       assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.equal(existsSync(db), false, `${bad.join(' ')} wrote a database`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--device cuda without CUDA: every training command exits 2 with the line that says how to get it', () => {
+  if (cuda.isAvailable()) return assert.equal(resolveDevice('cuda'), 'cuda');
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-no-cuda-'));
+  try {
+    const db = join(dir, 'x.db');
+    for (const cmd of [
+      ['compare', '--db', db],
+      ['demo', '--db', db],
+      ['search', '--space', 'delta', '--study', 's', '--db', db],
+      ['confirm', '--study', 's', '--db', db],
+    ]) {
+      const r = headroom([...cmd, '--device', 'cuda']);
+      assert.equal(r.code, 2, `${cmd[0]}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`^headroom: ${cmd[0]}: device 'cuda' is not available.*CUDA libtorch`),
+      );
+      assert.equal(existsSync(db), false, `${cmd[0]} wrote a database`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,14 @@
 import { resolve } from 'node:path';
-import { intOption, listOption, numberOption, parseArgs, UsageError } from '../args.js';
-import { ProgressBar } from '../progress.js';
+import {
+  deviceOption,
+  evalLimitOption,
+  intOption,
+  listOption,
+  numberOption,
+  parseArgs,
+  UsageError,
+} from '../args.js';
+import { ProgressBar, runsDetail } from '../progress.js';
 import { runCompare, validateGrid, type CompareOutput } from '../../compare/index.js';
 import { formatTable, markdownTable } from '../../compare/table.js';
 import { formatCkaMatrix, markdownCkaMatrix } from '../../compare/cka.js';
@@ -25,12 +33,13 @@ options:
   --lr X                learning rate                                                           [model's reference]
   --batch-size N                                                                                [model's reference]
   --train-limit N       cap the training set (after carving validation)
+  --eval-limit N        validation examples evaluated each epoch (final test accuracy stays full)   [all]
   --val-fraction X      validation split carved from training                                   [0.1]
   --repr                also measure representation metrics (kNN, probe, R², NC1, MAP@R)
   --grid NAME           grid name stored with the runs                                          [compare]
-  --workers N           parallel worker processes (1 thread each)                               [0: in-process]
+  --workers N           parallel worker processes (1 thread each; on CUDA, worker i uses GPU i mod #GPUs) [0: in-process]
   --threads N           libtorch threads for in-process runs
-  --device cpu|cuda                                                                             [cpu]
+  --device D            auto | cpu | cuda: where runs train (auto: CUDA when libtorch sees a GPU) [auto]
   --target-acc X        validation accuracy that counts as converged   [99% of the baseline's final accuracy]
   --data-dir DIR        folder with CIFAR-10 binary files (or set HEADROOM_DATA)
   --db PATH             SQLite database                                                         [headroom.db]
@@ -50,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     lr: { type: 'string' },
     'batch-size': { type: 'string' },
     'train-limit': { type: 'string' },
+    'eval-limit': { type: 'string' },
     'val-fraction': { type: 'string' },
     repr: { type: 'boolean' },
     grid: { type: 'string' },
@@ -72,9 +82,7 @@ export async function run(argv: string[]): Promise<number> {
   const heads = listOption(values.heads, ['softmax-ce', 'linear-mse', 'oland-exp']);
   if (!heads.includes(baseline)) heads.unshift(baseline);
   const nSeeds = intOption(cmd, 'seeds', values.seeds, 5, 1);
-  const device = values.device ?? 'cpu';
-  if (device !== 'cpu' && device !== 'cuda')
-    throw new UsageError(`compare: --device must be cpu or cuda, got '${device}'.`);
+  const device = deviceOption(cmd, values.device);
   const optimizer: Partial<OptimizerConfig> = {};
   if (values.optimizer !== undefined) {
     const kinds = ['sgd', 'adam', 'adamw', 'rmsprop', 'adadelta'];
@@ -107,6 +115,8 @@ export async function run(argv: string[]): Promise<number> {
     spec.batchSize = intOption(cmd, 'batch-size', values['batch-size'], 128, 1);
   if (values['train-limit'] !== undefined)
     spec.trainLimit = intOption(cmd, 'train-limit', values['train-limit'], 0, 10);
+  const evalLimit = evalLimitOption(cmd, values['eval-limit']);
+  if (evalLimit !== undefined) spec.evalLimit = evalLimit;
   if (values.threads !== undefined) spec.threads = intOption(cmd, 'threads', values.threads, 1, 1);
   const workers = intOption(cmd, 'workers', values.workers, 0, 0);
   const targetAcc =
@@ -125,16 +135,7 @@ export async function run(argv: string[]): Promise<number> {
     baseline,
     targetAcc,
     command: `headroom compare ${argv.join(' ')}`,
-    onProgress: (p) =>
-      bar.update(
-        p.done,
-        p.total,
-        p.last
-          ? `${p.last.cfg.head} seed ${p.last.cfg.seed}: ${p.last.result.status}`
-          : p.skipped
-            ? `${p.skipped} already done`
-            : '',
-      ),
+    onProgress: (p) => bar.update(p.done, p.total, runsDetail(p)),
   });
   bar.done();
   if (values.json) {

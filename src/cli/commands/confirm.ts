@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { intOption, listOption, parseArgs, UsageError } from '../args.js';
+import { deviceOption, evalLimitOption, intOption, listOption, parseArgs, UsageError } from '../args.js';
 import { ProgressBar } from '../progress.js';
 import { openStore } from '../../store/index.js';
 import { getModel } from '../../nn/models/index.js';
@@ -29,6 +29,8 @@ options:
                       only in their constants (structural spaces)
   --repr              also measure representation metrics (kNN, probe, R², NC1, MAP@R); grid 'confirm:<study>:repr'
   --workers N         worker processes, one libtorch thread each (0: in-process)      [2]
+  --device D          auto | cpu | cuda (auto: CUDA when libtorch sees a GPU)          [auto]
+  --eval-limit N      validation examples evaluated each epoch (test accuracy stays full)  [all]
   --json | --markdown print one JSON document, or the table as markdown
 `;
 
@@ -46,6 +48,8 @@ export async function run(argv: string[]): Promise<number> {
     repr: { type: 'boolean' },
     distinct: { type: 'boolean' },
     workers: { type: 'string' },
+    device: { type: 'string' },
+    'eval-limit': { type: 'string' },
     json: { type: 'boolean' },
     markdown: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -57,6 +61,8 @@ export async function run(argv: string[]): Promise<number> {
   const cmd = 'confirm';
   if (!values.study)
     throw new UsageError("confirm: --study NAME is required. See 'headroom confirm --help'.");
+  const device = deviceOption(cmd, values.device);
+  const evalLimit = evalLimitOption(cmd, values['eval-limit']);
   const dbPath = resolve(values.db ?? 'headroom.db');
   if (!existsSync(dbPath)) throw new UsageError(`confirm: no database at ${dbPath}.`);
   const models = listOption(values.models, ['keras-mlp']);
@@ -85,6 +91,8 @@ export async function run(argv: string[]): Promise<number> {
           ? { trainLimit: intOption(cmd, 'train-limit', values['train-limit'], 0, 10) }
           : {}),
         workers: intOption(cmd, 'workers', values.workers, 2, 0),
+        device,
+        ...(evalLimit !== undefined ? { evalLimit } : {}),
         baseline: values.baseline ?? 'softmax-ce',
         repr: values.repr ?? false,
         distinct: values.distinct ?? false,

@@ -1,19 +1,24 @@
 import { resolve } from 'node:path';
 import { cpus } from 'node:os';
-import { parseArgs } from '../args.js';
-import { ProgressBar } from '../progress.js';
+import { deviceOption, evalLimitOption, parseArgs } from '../args.js';
+import { ProgressBar, runsDetail } from '../progress.js';
 import { runCompare, validateGrid, formatTable } from '../../compare/index.js';
 import type { GridSpec } from '../../compare/grid.js';
 
-const HELP = `usage: headroom demo [--db PATH] [--out report.html] [--json]
+const HELP = `usage: headroom demo [--db PATH] [--out report.html] [--device auto|cpu|cuda] [--eval-limit N] [--json]
 
 A two-minute comparison on MNIST: softmax-ce, linear-mse and oland-exp on the Keras MLP, 2 seeds, a
-20k-example training subset, 5 epochs. Prints the table, writes the HTML report, and says how to run the full study.`;
+20k-example training subset, 5 epochs. Prints the table, writes the HTML report, and says how to run the full study.
+
+  --device D      where runs train; auto (default) is CUDA when libtorch sees a GPU
+  --eval-limit N  validation examples evaluated each epoch (final test accuracy stays full)   [all]`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs('demo', argv, {
     db: { type: 'string' },
     out: { type: 'string' },
+    device: { type: 'string' },
+    'eval-limit': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -21,6 +26,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  const device = deviceOption('demo', values.device);
+  const evalLimit = evalLimitOption('demo', values['eval-limit']);
   const dbPath = resolve(values.db ?? 'headroom-demo.db');
   const reportPath = resolve(values.out ?? 'headroom-demo-report.html');
   const spec: GridSpec = {
@@ -32,12 +39,14 @@ export async function run(argv: string[]): Promise<number> {
     epochs: 5,
     trainLimit: 20000,
     valFraction: 0.1,
+    device,
     evalTest: true,
+    ...(evalLimit !== undefined ? { evalLimit } : {}),
   };
   await validateGrid(spec);
   if (!values.json) {
     console.log(
-      'headroom demo: softmax-ce vs linear-mse vs oland-exp · keras-mlp · MNIST (20k train subset) · 2 seeds × 5 epochs',
+      `headroom demo: softmax-ce vs linear-mse vs oland-exp · keras-mlp · MNIST (20k train subset) · 2 seeds × 5 epochs · ${device}`,
     );
   }
   const bar = new ProgressBar('demo', { enabled: !values.json });
@@ -46,8 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     workers: Math.min(2, cpus().length),
     baseline: 'softmax-ce',
     command: 'headroom demo',
-    onProgress: (p) =>
-      bar.update(p.done, p.total, p.last ? `${p.last.cfg.head} seed ${p.last.cfg.seed}` : ''),
+    onProgress: (p) => bar.update(p.done, p.total, runsDetail(p)),
   });
   bar.done();
   const { writeReport } = await import('../../report/index.js');

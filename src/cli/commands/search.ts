@@ -1,12 +1,13 @@
 import { resolve, join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { intOption, listOption, parseArgs, UsageError } from '../args.js';
+import { deviceOption, evalLimitOption, intOption, listOption, parseArgs, UsageError } from '../args.js';
 import { formatSeconds } from '../progress.js';
 import { openStore } from '../../store/index.js';
 import { setNumThreads } from '../../engine/index.js';
 import { getModel } from '../../nn/models/index.js';
 import { loadDataset } from '../../data/index.js';
+import { createExecutor } from '../../exec/index.js';
 import {
   defaultLadder,
   formatLadder,
@@ -16,7 +17,7 @@ import {
   OBJECTIVES,
   parseBudget,
   parseLadder,
-  ProcessExecutor,
+  TrialExecutor,
   runSearch,
   searchStoreOf,
   SPACE_NAMES,
@@ -45,6 +46,8 @@ options:
   --max-trials N        stop after N trained (non-rejected) candidates
   --budget T            stop after T wall-clock time (90s, 30m, 2h); running trials are re-queued
   --workers N           worker processes, one libtorch thread each                      [2]
+  --device D            auto | cpu | cuda: where trials train; on CUDA worker i uses GPU i mod #GPUs  [auto]
+  --eval-limit N        validation examples each rung evaluates (a new study stores it)  [all]
   --seed S              study seed: the same seed proposes the same candidates          [0]
   --train-limit N       rung-0 training examples                                         [10000]
   --dataset NAME        dataset of the default ladder                                    [mnist]
@@ -131,6 +134,8 @@ export async function run(argv: string[]): Promise<number> {
     'max-trials': { type: 'string' },
     budget: { type: 'string' },
     workers: { type: 'string' },
+    device: { type: 'string' },
+    'eval-limit': { type: 'string' },
     seed: { type: 'string' },
     'train-limit': { type: 'string' },
     dataset: { type: 'string' },
@@ -170,6 +175,12 @@ export async function run(argv: string[]): Promise<number> {
     budgetMs = b;
   } else if (bench) budgetMs = 3 * 60_000;
   const workers = intOption(cmd, 'workers', values.workers, 2, 1);
+  const device = deviceOption(cmd, values.device);
+  const evalLimit = evalLimitOption(cmd, values['eval-limit']);
+  if (evalLimit !== undefined && resume)
+    throw new UsageError(
+      'search: --eval-limit is part of a study; a resumed study keeps its own, so drop it.',
+    );
   const seed = intOption(cmd, 'seed', values.seed, 0, 0);
   const trainLimit = intOption(cmd, 'train-limit', values['train-limit'], 10000, 1);
   const eta = intOption(cmd, 'eta', values.eta, 3, 2);
@@ -201,7 +212,7 @@ export async function run(argv: string[]): Promise<number> {
       ? join(mkdtempSync(join(tmpdir(), 'headroom-bench-')), 'bench.db')
       : resolve('headroom.db');
   const store = openStore(dbPath);
-  let executor: ProcessExecutor | null = null;
+  let executor: TrialExecutor | null = null;
   try {
     const existing = store.getStudy(studyName);
     if (existing && !resume)
@@ -245,6 +256,7 @@ export async function run(argv: string[]): Promise<number> {
         objectives,
         ...(sampler ? { sampler } : {}),
         ...(tune !== undefined ? { tune } : {}),
+        ...(evalLimit !== undefined ? { evalLimit } : {}),
       });
       scaleInvariantHash = config.scaleInvariantHash;
     }
@@ -254,7 +266,7 @@ export async function run(argv: string[]): Promise<number> {
     // The driver runs the filters (a few ms each) on one thread; the workers get the cores.
     setNumThreads(1);
     const filter = new HeadFilter(space, undefined, true, scaleInvariantHash === true);
-    executor = new ProcessExecutor(workers);
+    executor = new TrialExecutor(createExecutor({ workers, device }));
     const tty = process.stderr.isTTY === true && !values.json;
     const summary = await runSearch({
       store: searchStoreOf(store),
