@@ -7,7 +7,9 @@
 #   LIBTORCH           a libtorch folder (include/, lib/)                                     [optional]
 #   TORCH_CMAKE_PREFIX torch's cmake prefix (torch.utils.cmake_prefix_path, .../torch/share/cmake) [optional]
 #   PYTHON             python with torch installed, used when neither of the above is set   [default: python3]
-#   OUT                output file                           [default: ../build/Release/headroom_native.node]
+#   HEADROOM_NATIVE_OUT output file                          [default: ../build/Release/headroom_native.node]
+#                      (not OUT: that name is common in the caller's environment, e.g. a job's result folder, and
+#                      a stray value would send the addon there)
 #   JOBS               parallel compiles                                                      [default: nproc]
 # Links torch_cuda/c10_cuda when present (with --no-as-needed, so CUDA registers itself at load).
 set -euo pipefail
@@ -18,7 +20,7 @@ root="$(dirname "$here")"
 [ -f "$NODE_API_HEADERS/node_api.h" ] || { echo "build-standalone: no node_api.h in $NODE_API_HEADERS" >&2; exit 2; }
 NODE_ADDON_API="${NODE_ADDON_API:-$root/node_modules/node-addon-api}"
 [ -f "$NODE_ADDON_API/napi.h" ] || { echo "build-standalone: no napi.h in $NODE_ADDON_API (set NODE_ADDON_API)" >&2; exit 2; }
-OUT="${OUT:-$root/build/Release/headroom_native.node}"
+out="${HEADROOM_NATIVE_OUT:-$root/build/Release/headroom_native.node}"
 JOBS="${JOBS:-$(nproc)}"
 CXX="${CXX:-g++}"
 
@@ -66,7 +68,7 @@ for src in "$here"/src/*.cc; do
 done
 for p in "${pids[@]}"; do wait "$p"; done
 
-mkdir -p "$(dirname "$OUT")"
+mkdir -p "$(dirname "$out")"
 # napi_* symbols resolve against the node binary at load time, so undefined symbols are expected here.
-"$CXX" -shared -o "$OUT" "$obj"/*.o -L"$lib" "-Wl,-rpath,$lib" -Wl,--no-as-needed "${libs[@]}" -Wl,--as-needed
-echo "build-standalone: wrote $OUT" >&2
+"$CXX" -shared -o "$out" "$obj"/*.o -L"$lib" "-Wl,-rpath,$lib" -Wl,--no-as-needed "${libs[@]}" -Wl,--as-needed
+echo "build-standalone: wrote $out" >&2

@@ -27,9 +27,9 @@ for (const panel of [...new Set(data.repr.rows.map((r) => r.panel))]) {
   const rows = data.repr.rows.filter((r) => r.panel === panel);
   console.log(`\n### ${panel}\n`);
   console.log(
-    `| head | n | test acc % | Δ pts | p (Holm) | ${columns.map((c) => `${c.label}${c.higherIsBetter === null ? '' : c.higherIsBetter ? ' ↑' : ' ↓'}`).join(' | ')} |`,
+    `| head | n | test acc % | Δ pts | p Welch (Holm) | p paired (Holm) | ${columns.map((c) => `${c.label}${c.higherIsBetter === null ? '' : c.higherIsBetter ? ' ↑' : ' ↓'}`).join(' | ')} |`,
   );
-  console.log(`|${'---|'.repeat(5 + columns.length)}`);
+  console.log(`|${'---|'.repeat(6 + columns.length)}`);
   for (const r of rows) {
     const acc = data.accuracy.find((a) => a.panel === panel && a.head === r.head);
     const cells = columns.map((c) => {
@@ -40,7 +40,7 @@ for (const panel of [...new Set(data.repr.rows.map((r) => r.panel))]) {
       return `${ci(m.mean, half(m), 3)}${mark}`;
     });
     console.log(
-      `| ${r.head}${r.head === baseline ? ' (baseline)' : ''} | ${r.n} | ${acc ? ci(100 * acc.mean, 100 * half(acc), 2) : '—'} | ${acc?.delta != null ? signed(100 * acc.delta) : ''} | ${p(acc?.pHolm ?? null)} | ${cells.join(' | ')} |`,
+      `| ${r.head}${r.head === baseline ? ' (baseline)' : ''} | ${r.n} | ${acc ? ci(100 * acc.mean, 100 * half(acc), 2) : '—'} | ${acc?.delta != null ? signed(100 * acc.delta) : ''} | ${p(acc?.pWelchHolm ?? null)} | ${p(acc?.pPairedHolm ?? null)} | ${cells.join(' | ')} |`,
     );
   }
   const corr = data.repr.correlations.filter((c) => c.panel === panel);

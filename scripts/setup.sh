@@ -38,6 +38,11 @@ if [ ! -d /usr/share/datasets/fashion-mnist ]; then
   apt_install dataset-fashion-mnist || echo "setup: Fashion-MNIST not installed (needs root for apt-get install dataset-fashion-mnist); mnist still works." >&2
 fi
 
+# The queue tests (and 'headroom worker' on a development machine) use Debian's Redis; tests start private instances.
+if ! command -v redis-server >/dev/null; then
+  apt_install redis-server || echo "setup: redis-server not installed (needs root for apt-get install redis-server); the queue tests will fail." >&2
+fi
+
 # The report's browser test drives Debian's Chromium through playwright-core (no browser download).
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium || echo "setup: chromium not installed (needs root for apt-get install chromium); the report's browser test will fail." >&2

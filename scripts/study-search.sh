@@ -31,11 +31,11 @@ for space in "${SPACES[@]}"; do
       "${resume[@]}" --json >"search-$space.json" || true
   fi
   if [ "$STEP" = confirm-mlp ] || [ "$STEP" = all ]; then
-    hr confirm --study "$study" --db "$DB" --top 5 --seeds 5 --datasets mnist,fashion-mnist --models keras-mlp --distinct \
+    hr confirm --study "$study" --db "$DB" --top 5 --seeds 5 --dataset mnist,fashion-mnist --model keras-mlp --distinct \
       --workers "$WORKERS" --markdown
   fi
   if [ "$STEP" = confirm-cnn ] || [ "$STEP" = all ]; then
-    hr confirm --study "$study" --db "$DB" --top 2 --seeds 5 --datasets "$CNN_DATASETS" --models keras-cnn --distinct \
+    hr confirm --study "$study" --db "$DB" --top 2 --seeds 5 --dataset "$CNN_DATASETS" --model keras-cnn --distinct \
       --epochs 3 --workers "$WORKERS" --markdown
   fi
 done

@@ -116,7 +116,7 @@ export function ckaMatrices(
         const xs = panel.values.get(`${h1}\u0000${h2}`);
         if (!xs || xs.length === 0) return null;
         const s = summarize(xs);
-        return { mean: s.mean, ci: s.ci, n: s.n };
+        return { mean: s.mean, ci: s.n >= 2 ? s.ci : null, n: s.n };
       }),
     );
     out.push({

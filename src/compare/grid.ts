@@ -1,8 +1,12 @@
+import type { PopulationChoice } from '../exec/index.js';
 import type { OptimizerConfig, RunConfig } from '../train/config.js';
 import { getModel } from '../nn/models/index.js';
+import { getRecipe, recipeConfig } from '../train/recipes.js';
 import type { Store } from '../store/index.js';
-import { createExecutor } from '../exec/index.js';
-import { jobsFor, pending, runJobs, type RunsProgress } from '../runs/index.js';
+import { openExecutor } from '../exec/index.js';
+import { planJobs, runJobs, type RunsProgress } from '../runs/index.js';
+import type { JobEvent } from '../exec/index.js';
+import { journalPlan } from './journal.js';
 
 export interface GridSpec {
   /** Groups runs in the store (e.g. 'compare', 'confirm:my-study'); the report filters on it. */
@@ -22,14 +26,28 @@ export interface GridSpec {
   threads?: number;
   evalTest?: boolean;
   repr?: boolean;
+  /**
+   * A training recipe (train/recipes.ts) for every model of the grid: its optimizer, epochs and batch size replace the
+   * model's reference ones (explicit epochs, batchSize and optimizer still win), and its schedule and augmentation
+   * go into each run's config.
+   */
+  recipe?: string;
 }
 
-/** Expands a grid into run configs, filling each model's reference optimizer, epochs and batch size. */
+/** Expands a grid into run configs, filling each model's reference (or its recipe's) optimizer, epochs and batch size. */
 export function expandGrid(spec: GridSpec): RunConfig[] {
   const out: RunConfig[] = [];
   for (const dataset of spec.datasets)
     for (const model of spec.models) {
-      const m = getModel(model);
+      const ref = getModel(model);
+      const preset = spec.recipe !== undefined ? getRecipe(spec.recipe, model) : undefined;
+      const m = preset
+        ? {
+            defaultOptimizer: preset.optimizer,
+            defaultEpochs: preset.epochs,
+            defaultBatchSize: preset.batchSize,
+          }
+        : ref;
       const optimizer = resolveOptimizer(m.defaultOptimizer as OptimizerConfig, spec.optimizer);
       for (const head of spec.heads)
         for (const seed of spec.seeds) {
@@ -50,6 +68,7 @@ export function expandGrid(spec: GridSpec): RunConfig[] {
           if (spec.evalLimit !== undefined) cfg.evalLimit = spec.evalLimit;
           if (spec.threads !== undefined) cfg.threads = spec.threads;
           if (spec.repr) cfg.repr = true;
+          if (preset) cfg.recipe = recipeConfig(preset);
           out.push(cfg);
         }
     }
@@ -76,8 +95,14 @@ export type GridProgress = RunsProgress;
 
 export interface GridOptions {
   workers?: number;
+  /** A Redis URL: the runs go through that BullMQ queue to `headroom worker`s instead of local processes. */
+  queue?: string;
+  /** Runs that differ only in the head train as fused populations of up to this many (1: each alone). */
+  population?: PopulationChoice;
   command?: string;
   onProgress?: (p: GridProgress) => void;
+  /** Listeners of every job event (the CLI's progress reads each epoch's validation accuracy here). */
+  sinks?: ((e: JobEvent) => void)[];
 }
 
 /**
@@ -85,12 +110,14 @@ export interface GridOptions {
  * where it stopped, through one executor: `workers` forked processes, or this process when 0.
  */
 export async function runGrid(spec: GridSpec, store: Store, opts: GridOptions = {}): Promise<GridProgress> {
-  const jobs = jobsFor(expandGrid(spec));
-  const workers = Math.min(opts.workers ?? 0, pending(store, jobs).length);
-  const executor = createExecutor({
+  const { jobs, skipped } = planJobs(store, expandGrid(spec), opts.population);
+  journalPlan(store, spec.name, jobs);
+  const workers = Math.min(opts.workers ?? 0, jobs.length);
+  const executor = await openExecutor({
     workers: workers > 1 ? workers : 0,
     device: spec.device ?? 'cpu',
     threads: spec.threads,
+    queue: opts.queue,
   });
   try {
     return await runJobs(jobs, {
@@ -99,7 +126,9 @@ export async function runGrid(spec: GridSpec, store: Store, opts: GridOptions = 
       grid: spec.name,
       command: opts.command,
       onProgress: opts.onProgress,
-      interruptible: workers > 1,
+      ...(opts.sinks ? { sinks: opts.sinks } : {}),
+      interruptible: workers > 1 || opts.queue !== undefined,
+      skipped,
     });
   } finally {
     await executor.close();

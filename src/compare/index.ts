@@ -1,17 +1,29 @@
+import type { JobEvent, PopulationChoice } from '../exec/index.js';
 import { getModel } from '../nn/models/index.js';
-import { getHead } from '../heads/index.js';
+import { formatHeadSpec, getHead } from '../heads/index.js';
 import { openStore } from '../store/index.js';
 import { runKey } from '../train/config.js';
+import { getRecipe } from '../train/recipes.js';
 import { loadSplitsFor } from '../train/fit.js';
 import { expandGrid, runGrid, type GridProgress, type GridSpec } from './grid.js';
-import { summarizeRuns, type CompareRow, type RunView } from './summary.js';
+import { summarizeGrid, type CompareRow, type PanelSummary, type RunView } from './summary.js';
 import { UsageError } from '../cli/args.js';
 import { ckaMatrices, storeCrossHeadCka, type CkaMatrix } from './cka.js';
 
 export { expandGrid, runGrid, type GridSpec, type GridProgress } from './grid.js';
 export { machineDescription } from '../runs/index.js';
-export { summarizeRuns, type CompareRow, type RunView, type Interval } from './summary.js';
-export { formatTable, markdownTable } from './table.js';
+export {
+  summarizeGrid,
+  summarizeRuns,
+  POWER_EFFECT,
+  type CompareRow,
+  type RunView,
+  type Interval,
+  type PanelSummary,
+  type PowerLine,
+  type TestKind,
+} from './summary.js';
+export { formatTable, markdownTable, powerNotes } from './table.js';
 export { ckaMatrices, formatCkaMatrix, markdownCkaMatrix, storeCrossHeadCka, type CkaMatrix } from './cka.js';
 
 export interface CompareOutput {
@@ -22,6 +34,13 @@ export interface CompareOutput {
   ranNow: number;
   skipped: number;
   rows: CompareRow[];
+  /** Per dataset × model: the test the verdicts use and the power line (seeds needed for 0.2 points). */
+  panels: PanelSummary[];
+  /**
+   * The distinct machines the grid's runs trained on (host, cores, CPU, BLAS and core type, libtorch): runs are
+   * bit-identical within one machine, not across machines.
+   */
+  machines: string[];
   /** With --repr: linear CKA between heads' bodies, per panel. */
   cka?: CkaMatrix[];
 }
@@ -37,13 +56,24 @@ export async function validateGrid(spec: GridSpec): Promise<void> {
   };
   for (const m of spec.models) wrap(() => getModel(m));
   for (const h of spec.heads) wrap(() => getHead(h, spec.headParams?.[h]));
+  if (spec.recipe !== undefined) for (const m of spec.models) wrap(() => getRecipe(spec.recipe!, m));
   const configs = expandGrid(spec);
   const seen = new Set<string>();
   for (const cfg of configs) {
     const k = `${cfg.dataset}:${cfg.trainLimit}:${cfg.valFraction}`;
     if (seen.has(k)) continue;
     seen.add(k);
-    await loadSplitsFor(cfg); // throws DataError (exit 2) on missing or corrupt files
+    const data = await loadSplitsFor(cfg); // throws DataError (exit 2) on missing or corrupt files
+    // An explicit batch larger than the training set would silently train on one short batch per epoch.
+    if (spec.batchSize !== undefined && spec.batchSize > data.train.n)
+      throw new UsageError(
+        `--batch-size ${spec.batchSize} is larger than the ${data.train.n} training examples of ${cfg.dataset}` +
+          `${cfg.trainLimit !== undefined ? ` (--train-limit ${cfg.trainLimit})` : ''}; use at most ${data.train.n}.`,
+      );
+    if (cfg.recipe?.augment && data.train.sampleShape.length !== 3)
+      throw new UsageError(
+        `--recipe ${cfg.recipe.name} crops and flips images; ${cfg.dataset} has examples of shape [${data.train.sampleShape.join(', ')}].`,
+      );
   }
 }
 
@@ -52,31 +82,45 @@ export async function runCompare(
   opts: {
     dbPath: string;
     workers: number;
+    queue?: string;
+    population?: PopulationChoice;
     baseline: string;
     targetAcc?: number;
     command: string;
     onProgress?: (p: GridProgress) => void;
+    /** Listeners of every job event (the CLI's progress reads each epoch's validation accuracy here). */
+    sinks?: ((e: JobEvent) => void)[];
   },
 ): Promise<CompareOutput> {
   const store = openStore(opts.dbPath);
   try {
     const progress = await runGrid(spec, store, {
       workers: opts.workers,
+      queue: opts.queue,
+      population: opts.population,
       command: opts.command,
       onProgress: opts.onProgress,
+      ...(opts.sinks ? { sinks: opts.sinks } : {}),
     });
     const keys = expandGrid(spec).map(runKey);
     const views = loadRunViews(store, keys);
-    const rows = summarizeRuns(views, { baseline: opts.baseline, targetAcc: opts.targetAcc });
+    const machines = [
+      ...new Set(keys.map((k) => store.getRunByKey(k)?.machine).filter((m): m is string => !!m)),
+    ].sort();
+    // Rows are labelled with the head's parameters when they differ from its defaults, so the baseline is too.
+    const baseline = formatHeadSpec(opts.baseline, spec.headParams?.[opts.baseline]);
+    const { rows, panels } = summarizeGrid(views, { baseline, targetAcc: opts.targetAcc });
     const cka = spec.repr ? crossHeadCka(store, keys, spec.heads) : undefined;
     return {
       db: opts.dbPath,
       grid: spec.name,
-      baseline: opts.baseline,
+      baseline,
       runs: views.length,
       ranNow: progress.done - progress.skipped,
       skipped: progress.skipped,
       rows,
+      panels,
+      machines,
       ...(cka ? { cka } : {}),
     };
   } finally {
@@ -102,10 +146,12 @@ export function loadRunViews(store: ReturnType<typeof openStore>, keys: string[]
     const run = store.getRunByKey(key);
     if (!run) continue;
     const epochs = store.listEpochs(run.id);
+    const params = run.config.headParams as Record<string, number> | undefined;
     views.push({
       dataset: run.dataset,
       model: run.model,
-      head: run.head,
+      // `label-smoothing(epsilon=0.05)`: a table row says which parameters its runs used.
+      head: formatHeadSpec(run.head, params),
       seed: run.seed,
       status: run.status,
       valAcc: run.valAcc,

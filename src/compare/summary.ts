@@ -1,4 +1,11 @@
-import { summarize, versusBaseline, type BaselineComparison } from '../stats/index.js';
+import {
+  seedsNeeded,
+  summarize,
+  versusBaseline,
+  versusBaselinePaired,
+  verdictTest,
+  type BaselineComparison,
+} from '../stats/index.js';
 
 /** What the summary needs of a stored run: a projection of the runs/epochs tables. */
 export interface RunView {
@@ -17,8 +24,27 @@ export interface RunView {
 
 export interface Interval {
   mean: number;
-  ci: [number, number];
+  /** Student-t 95% interval; null below two values (one value has no spread to estimate, so no interval). */
+  ci: [number, number] | null;
   n: number;
+}
+
+/** The two tests of a head against the baseline on the same runs. */
+export type TestKind = 'paired' | 'welch';
+
+export interface TestResult {
+  /** Interval for Δ (Welch's, or the paired t interval of the per-seed differences). */
+  ci: [number, number];
+  p: number;
+  /** Holm-adjusted across the heads of the dataset × model tested with the same test. */
+  pHolm: number;
+}
+
+export interface PairedTestResult extends TestResult {
+  /** Seeds present for both the head and the baseline. */
+  pairs: number;
+  /** Sample sd of the per-seed differences. */
+  sdDiff: number;
 }
 
 export interface CompareRow {
@@ -31,7 +57,10 @@ export interface CompareRow {
   failed: number;
   valAcc: Interval;
   testAcc: Interval | null;
-  /** Δ of the selection metric (test accuracy when present, else validation) against the baseline head. */
+  /**
+   * Δ of the selection metric (test accuracy when present, else validation) against the baseline head. `ci`, `p` and
+   * `pHolm` are those of `test`, the test the verdict uses; both tests are kept in `welch` and `paired`.
+   */
   delta: {
     metric: 'test' | 'val';
     mean: number;
@@ -39,6 +68,10 @@ export interface CompareRow {
     p: number;
     pHolm: number;
     verdict: string;
+    test: TestKind;
+    welch: TestResult;
+    /** null when the head shares fewer than two seeds with the baseline. */
+    paired: PairedTestResult | null;
   } | null;
   convergence: { meanValAcc: number; epochsToTarget: number | null; reachedTarget: number; target: number };
   ece: Interval | null;
@@ -48,6 +81,35 @@ export interface CompareRow {
   reprDelta: Record<string, BaselineComparison> | null;
 }
 
+/** Per dataset × model: which test its verdicts use, and how many seeds a 0.2-point difference needs. */
+export interface PanelSummary {
+  dataset: string;
+  model: string;
+  /**
+   * paired when every tested head's seeds are all among the baseline's (runs of a grid share seeds, and a seed fixes
+   * the body's initialisation and batch order, so a − b per seed removes most of the seed noise); else welch.
+   */
+  verdictTest: TestKind;
+  power: PowerLine;
+}
+
+/**
+ * Seeds needed for 80% power to detect `effect` (accuracy as a fraction: 0.002 = 0.2 points) at the observed spread,
+ * two-sided at α = 0.05/m with m the number of heads tested: Holm's strictest step, which the smallest p must pass.
+ */
+export interface PowerLine {
+  effect: number;
+  alpha: number;
+  power: number;
+  /** Pooled sd of the per-seed differences to the baseline (√ of the mean variance over heads), and seeds needed. */
+  paired: { sd: number; seeds: number | null } | null;
+  /** Pooled within-head sd (√ of the mean variance over every head, the baseline included), and seeds per head. */
+  welch: { sd: number; seeds: number | null } | null;
+}
+
+/** The difference the power line is about: 0.2 accuracy points. */
+export const POWER_EFFECT = 0.002;
+
 export interface SummaryOptions {
   baseline: string;
   alpha?: number;
@@ -55,9 +117,9 @@ export interface SummaryOptions {
   targetAcc?: number;
 }
 
-function interval(xs: number[]): Interval {
+export function interval(xs: number[]): Interval {
   const s = summarize(xs);
-  return { mean: s.mean, ci: s.ci, n: s.n };
+  return { mean: s.mean, ci: s.n >= 2 ? s.ci : null, n: s.n };
 }
 
 function finite(xs: Array<number | null | undefined>): number[] {
@@ -74,7 +136,16 @@ function epochsToReach(curve: number[], target: number): number | null {
  * draw from the same distribution, and silently dropping them would flatter a head, so the count is shown.
  */
 export function summarizeRuns(runs: RunView[], opts: SummaryOptions): CompareRow[] {
+  return summarizeGrid(runs, opts).rows;
+}
+
+/** The rows, and per dataset × model the test its verdicts use and the power line. */
+export function summarizeGrid(
+  runs: RunView[],
+  opts: SummaryOptions,
+): { rows: CompareRow[]; panels: PanelSummary[] } {
   const alpha = opts.alpha ?? 0.05;
+  const panels: PanelSummary[] = [];
   const groups = new Map<string, RunView[]>();
   for (const r of runs) {
     const k = `${r.dataset}\u0000${r.model}`;
@@ -103,6 +174,7 @@ export function summarizeRuns(runs: RunView[], opts: SummaryOptions): CompareRow
 
     const groupRows: CompareRow[] = [];
     const accuracyByHead = new Map<string, number[]>();
+    const accuracyBySeed = new Map<string, Map<number, number>>();
     for (const [head, all] of [...byHead.entries()].sort((a, b) => headOrder(a[0], b[0], opts.baseline))) {
       const good = ok(all);
       const curves = good.map((r) => r.valCurve).filter((c) => c.length > 0);
@@ -133,30 +205,94 @@ export function summarizeRuns(runs: RunView[], opts: SummaryOptions): CompareRow
         reprDelta: null,
       };
       accuracyByHead.set(head, finite(good.map(metricOf)));
+      const bySeed = new Map<number, number>();
+      for (const r of good) {
+        const v = metricOf(r);
+        if (typeof v === 'number' && Number.isFinite(v)) bySeed.set(r.seed, v);
+      }
+      accuracyBySeed.set(head, bySeed);
       groupRows.push(row);
     }
-    const accuracyTests = versusBaseline(accuracyByHead, opts.baseline);
+    const welchTests = versusBaseline(accuracyByHead, opts.baseline);
+    const pairedTests = versusBaselinePaired(accuracyBySeed, opts.baseline);
+    const verdict = verdictTest(welchTests, pairedTests);
     for (const row of groupRows) {
-      const t = accuracyTests.get(row.head);
-      if (!t) continue;
+      const w = welchTests.get(row.head);
+      if (!w) continue;
+      const pt = pairedTests.get(row.head);
+      const welch: TestResult = { ci: w.ci, p: w.p, pHolm: w.pHolm };
+      const paired: PairedTestResult | null = pt
+        ? { ci: pt.ci, p: pt.p, pHolm: pt.pHolm, pairs: pt.pairs, sdDiff: pt.sdDiff }
+        : null;
+      const used = verdict === 'paired' && paired ? paired : welch;
+      // Equal on paper for both tests (mean of differences = difference of means); in floats, the verdict test's.
+      const mean = verdict === 'paired' && pt ? pt.delta : w.delta;
       row.delta = {
         metric: useTest ? 'test' : 'val',
-        mean: t.delta,
-        ci: t.ci,
-        p: t.p,
-        pHolm: t.pHolm,
+        mean,
+        ci: used.ci,
+        p: used.p,
+        pHolm: used.pHolm,
         verdict:
-          t.pHolm < alpha
-            ? t.delta > 0
+          used.pHolm < alpha
+            ? mean > 0
               ? 'better than baseline'
               : 'worse than baseline'
             : 'no significant difference',
+        test: verdict,
+        welch,
+        paired,
       };
     }
+    panels.push({
+      dataset: groupRows[0]?.dataset ?? groupRuns[0].dataset,
+      model: groupRows[0]?.model ?? groupRuns[0].model,
+      verdictTest: verdict,
+      power: powerLine(
+        accuracyByHead,
+        [...pairedTests.values()].map((c) => c.sdDiff),
+        welchTests.size,
+        alpha,
+      ),
+    });
     attachReprDeltas(groupRows, byHead, opts.baseline);
     rows.push(...groupRows);
   }
-  return rows;
+  return { rows, panels };
+}
+
+/** Pooled sd: √ of the mean of the variances (equal weights: the heads of a grid have the same number of seeds). */
+function pooledSd(variances: number[]): number {
+  const v = variances.filter((x) => Number.isFinite(x));
+  return v.length === 0 ? NaN : Math.sqrt(v.reduce((a, b) => a + b, 0) / v.length);
+}
+
+/**
+ * The power line of one panel: `valuesByHead` every head's values (the baseline's included), `pairedSds` the sd of
+ * each tested head's per-seed differences, `tested` the number of heads in the Holm family.
+ */
+export function powerLine(
+  valuesByHead: ReadonlyMap<string, number[]>,
+  pairedSds: number[],
+  tested: number,
+  alpha: number,
+): PowerLine {
+  const a = alpha / Math.max(1, tested);
+  const target = 0.8;
+  const variances = [...valuesByHead.values()]
+    .filter((xs) => xs.length >= 2)
+    .map((xs) => summarize(xs).sd ** 2);
+  const welchSd = pooledSd(variances);
+  const pairedSd = pooledSd(pairedSds.map((sd) => sd * sd));
+  const seeds = (sd: number, design: 'paired' | 'two-sample') =>
+    seedsNeeded({ effect: POWER_EFFECT, sd, alpha: a, power: target, design });
+  return {
+    effect: POWER_EFFECT,
+    alpha: a,
+    power: target,
+    paired: Number.isFinite(pairedSd) ? { sd: pairedSd, seeds: seeds(pairedSd, 'paired') } : null,
+    welch: Number.isFinite(welchSd) ? { sd: welchSd, seeds: seeds(welchSd, 'two-sample') } : null,
+  };
 }
 
 /** Stored with the representation metrics but a setting the run chose (the probe's L2), not a measurement to test. */

@@ -1,10 +1,10 @@
-import type { CompareRow, Interval } from './summary.js';
+import type { CompareRow, Interval, PanelSummary } from './summary.js';
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '—');
 
 function ci(i: Interval | null): string {
   if (!i || i.n === 0) return '—';
-  if (i.n === 1) return `${pct(i.mean)} (n=1)`;
+  if (i.n === 1 || !i.ci) return `${pct(i.mean)} (n=${i.n})`;
   return `${pct(i.mean)} ± ${(100 * (i.ci[1] - i.mean)).toFixed(2)}`;
 }
 
@@ -26,8 +26,38 @@ function reprCell(r: CompareRow, key: string): string {
 
 const REPR_LEGEND = `↑/↓ after a representation metric: significantly higher/lower than the baseline head's (Welch, Holm across heads, α = ${ALPHA}).`;
 
+const TEST_NAME = { paired: 'paired t-test on per-seed differences', welch: "Welch's t-test" } as const;
+
+/**
+ * One line per dataset × model under the table: the test its verdicts use, and the seeds needed to detect 0.2 points
+ * at the spread these runs show (80% power, two-sided, at Holm's strictest level α/m).
+ */
+export function powerNotes(panels: readonly PanelSummary[]): string[] {
+  const pts = (x: number) => (100 * x).toFixed(2);
+  const seeds = (n: number | null) => (n === null ? 'more than 100,000' : String(n));
+  return panels.map((p) => {
+    const w = p.power;
+    const parts = [
+      w.paired
+        ? `paired: sd of per-seed Δ ${pts(w.paired.sd)} pts → ${seeds(w.paired.seeds)} seeds`
+        : 'paired: no pairs',
+      w.welch
+        ? `Welch: within-head sd ${pts(w.welch.sd)} pts → ${seeds(w.welch.seeds)} seeds per head`
+        : 'Welch: fewer than two runs per head',
+    ];
+    return (
+      `${p.dataset} · ${p.model}: verdicts use the ${TEST_NAME[p.verdictTest]} (Holm across heads, α = ${ALPHA}). ` +
+      `Seeds to detect ${pts(w.effect)} pts with ${Math.round(100 * w.power)}% power at α = ${w.alpha.toPrecision(2)}: ` +
+      `${parts.join('; ')}.`
+    );
+  });
+}
+
 /** Columns of the compare table, shared by the terminal printer and the markdown writer. */
-export function tableColumns(rows: CompareRow[]): { header: string[]; cells: string[][]; notes: string[] } {
+export function tableColumns(
+  rows: CompareRow[],
+  panels: readonly PanelSummary[] = [],
+): { header: string[]; cells: string[][]; notes: string[] } {
   const hasRepr = rows.some((r) => r.repr);
   const reprKeys = hasRepr ? [...new Set(rows.flatMap((r) => Object.keys(r.repr ?? {})))].sort() : [];
   const header = [
@@ -38,8 +68,9 @@ export function tableColumns(rows: CompareRow[]): { header: string[]; cells: str
     'val acc % (95% CI)',
     'test acc % (95% CI)',
     'Δ pts',
-    'p (Holm)',
-    'verdict',
+    'p Welch (Holm)',
+    'p paired (Holm)',
+    'verdict (test)',
     'mean val acc/epoch',
     'epochs→target',
     'ECE',
@@ -55,8 +86,9 @@ export function tableColumns(rows: CompareRow[]): { header: string[]; cells: str
     ci(r.valAcc),
     ci(r.testAcc),
     r.delta ? `${r.delta.mean >= 0 ? '+' : ''}${(100 * r.delta.mean).toFixed(2)}` : '',
-    r.delta ? pValue(r.delta.pHolm) : '',
-    r.delta ? r.delta.verdict : r.baseline ? 'baseline' : 'n < 2',
+    r.delta ? pValue(r.delta.welch.pHolm) : '',
+    r.delta?.paired ? pValue(r.delta.paired.pHolm) : '',
+    r.delta ? `${r.delta.verdict} (${r.delta.test})` : r.baseline ? 'baseline' : 'n < 2',
     pct(r.convergence.meanValAcc),
     r.convergence.epochsToTarget === null
       ? `not reached (target ${pct(r.convergence.target)})`
@@ -66,11 +98,11 @@ export function tableColumns(rows: CompareRow[]): { header: string[]; cells: str
     `${r.diverged}${r.failed ? ` (+${r.failed} failed)` : ''}`,
     ...reprKeys.map((k) => reprCell(r, k)),
   ]);
-  return { header, cells, notes: hasRepr ? [REPR_LEGEND] : [] };
+  return { header, cells, notes: [...powerNotes(panels), ...(hasRepr ? [REPR_LEGEND] : [])] };
 }
 
-export function formatTable(rows: CompareRow[]): string {
-  const { header, cells, notes } = tableColumns(rows);
+export function formatTable(rows: CompareRow[], panels: readonly PanelSummary[] = []): string {
+  const { header, cells, notes } = tableColumns(rows, panels);
   const widths = header.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j].length)));
   const line = (c: string[]) =>
     c
@@ -80,13 +112,14 @@ export function formatTable(rows: CompareRow[]): string {
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line), ...notes].join('\n');
 }
 
-export function markdownTable(rows: CompareRow[]): string {
-  const { header, cells, notes } = tableColumns(rows);
+export function markdownTable(rows: CompareRow[], panels: readonly PanelSummary[] = []): string {
+  const { header, cells, notes } = tableColumns(rows, panels);
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   return [
     `| ${header.map(esc).join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,
     ...cells.map((c) => `| ${c.map(esc).join(' | ')} |`),
-    ...(notes.length > 0 ? ['', ...notes] : []),
+    // One paragraph per note: consecutive markdown lines would run together.
+    ...notes.flatMap((n) => ['', n]),
   ].join('\n');
 }

@@ -7,6 +7,7 @@ export {
   loadDatasetSync,
   listDatasets,
   clearDatasetCache,
+  checkDataDir,
   DATASET_NAMES,
   type DatasetInfo,
 } from './load.js';

@@ -36,3 +36,16 @@ function visibleGpus(): string[] {
   if (fromEnv && fromEnv.length > 0) return fromEnv;
   return Array.from({ length: Math.max(1, cuda.deviceCount()) }, (_, i) => String(i));
 }
+
+export type PopulationChoice = number | 'auto';
+
+/**
+ * How many runs train as one fused model. auto: 1 on the CPU, where a solo keras-mlp step already runs its GEMMs near
+ * the core's peak and a fused one only adds memory traffic (measured: 0.5-0.8x at K = 8-16); on CUDA, where small
+ * models are bound by kernel launches, as many as the model's width makes worthwhile.
+ */
+export function resolvePopulation(choice: PopulationChoice, device: Device, model: string): number {
+  if (choice !== 'auto') return choice;
+  if (device === 'cpu') return 1;
+  return { 'keras-mlp': 32, 'paper-fcn': 32, 'keras-cnn': 16, lenet5: 16, resnet20: 8 }[model] ?? 8;
+}

@@ -5,6 +5,7 @@ import type { JobEvent, TrainJob } from './job.js';
 import { runJob } from './run-job.js';
 // This process's composition root: jobs may name search candidates, which the search compiles.
 import '../search/candidate-head.js';
+import { loadPlugins, PLUGINS_ENV, pluginsFromEnv } from '../api/plugins.js';
 
 export type ToWorker = { type: 'job'; job: TrainJob };
 export type FromWorker =
@@ -18,6 +19,15 @@ function send(msg: FromWorker): void {
 }
 
 if (process.send) {
+  // Jobs may name heads, datasets and models that plugins define: the parent's plugins (inherited through the
+  // environment) load before this worker says it is ready. The parent loaded them already, so a failure here is rare;
+  // it is one line on stderr and the parent sees a worker that died before 'ready'.
+  try {
+    await loadPlugins(pluginsFromEnv(), PLUGINS_ENV);
+  } catch (e) {
+    process.stderr.write(`headroom worker ${process.pid}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  }
   const parentPid = process.ppid;
   // Training is synchronous, so 'disconnect' is only seen between jobs. Every few dozen steps the worker checks that
   // it has not been re-parented (its parent was killed) and stops, instead of training on for nobody.

@@ -27,3 +27,4 @@ export {
   type InitKind,
 } from './init.js';
 export * from './models/index.js';
+export { fuseBody, fuseLayer, FusedLayer, type Fused, type FusedBody, type FusableBody } from './fused.js';

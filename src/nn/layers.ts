@@ -8,6 +8,8 @@ import {
   ones,
   rand,
   zeros,
+  type Device,
+  type DType,
   type Tensor,
 } from '../engine/index.js';
 import { initBias, initWeight, type InitKind } from './init.js';
@@ -177,16 +179,26 @@ export class Dropout extends Module {
 
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0 || x.device !== 'cpu') return dropout(x, this.p, this.training);
-    // Temporaries are freed at once (autograd keeps its own reference to the mask it needs for backward).
-    const u = rand(x.shape, { dtype: x.dtype });
-    const keepMask = u.ge(this.p);
-    u.dispose();
-    const mask = keepMask.to(x.dtype);
-    keepMask.dispose();
-    mask.mul_(1 / (1 - this.p));
+    const mask = this.mask(x.shape, x.dtype, x.device);
     const y = x.mul(mask);
     mask.dispose();
     return y;
+  }
+
+  /**
+   * The training mask for an input of `shape`, drawing exactly the random numbers forward() would: a fused population
+   * broadcasts it over its members, so each member sees the mask its solo run would have seen.
+   */
+  mask(shape: readonly number[], dtype: DType, device: Device): Tensor {
+    if (device !== 'cpu') return dropout(ones(shape, { dtype, device }), this.p, true);
+    // Temporaries are freed at once (autograd keeps its own reference to the mask it needs for backward).
+    const u = rand(shape, { dtype });
+    const keepMask = u.ge(this.p);
+    u.dispose();
+    const mask = keepMask.to(dtype);
+    keepMask.dispose();
+    mask.mul_(1 / (1 - this.p));
+    return mask;
   }
 }
 

@@ -21,7 +21,7 @@ export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['sgd', 'adam', 'adamw'
 export type OptimizerHyper = { lr: number; [k: string]: number | string | boolean };
 
 const KEYS: Record<OptimizerKind, readonly string[]> = {
-  sgd: ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay'],
+  sgd: ['lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'decoupledWeightDecay'],
   adam: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'],
   adamw: ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'],
   rmsprop: ['lr', 'alpha', 'eps', 'momentum', 'weightDecay', 'centered'],
@@ -70,6 +70,7 @@ export function makeOptimizer(kind: string, params: Tensor[], hyper: OptimizerHy
         dampening: num('dampening'),
         nesterov: bool('nesterov'),
         weightDecay: num('weightDecay'),
+        decoupledWeightDecay: num('decoupledWeightDecay'),
       });
     case 'adam':
     case 'adamw': {

@@ -11,11 +11,12 @@ import type {
   ParetoPoint,
   ReprView,
   SearchCurvePoint,
+  StudyBaseline,
   StudyView,
 } from './types.js';
 
 // Tableau 10 then its lighter partners: distinguishable, print-safe, and the baseline (first) is always blue.
-const PALETTE = [
+export const PALETTE = [
   '#4e79a7',
   '#f28e2b',
   '#e15759',
@@ -81,7 +82,9 @@ export function subsetScale(scale: HeadScale, shown: Iterable<string>): HeadScal
   };
 }
 
-function base(description: string): Pick<TopLevelSpec, '$schema' | 'description' | 'config' | 'background'> {
+export function base(
+  description: string,
+): Pick<TopLevelSpec, '$schema' | 'description' | 'config' | 'background'> {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     description,
@@ -91,7 +94,7 @@ function base(description: string): Pick<TopLevelSpec, '$schema' | 'description'
 }
 
 /** How many facet columns to use so a row of panels fits the page (~1000 px). */
-function facetColumns(panels: number, cellWidth: number): number {
+export function facetColumns(panels: number, cellWidth: number): number {
   return Math.max(1, Math.min(panels, Math.floor(1000 / (cellWidth + 60))));
 }
 
@@ -101,11 +104,6 @@ const pct = '.1%';
  * A Student-t interval over two or three seeds can reach past 0% or 100%; the tables print it as computed, the charts
  * stop it at the bounds an accuracy can take so the axis stays readable.
  */
-const CLIP_CI = [
-  { calculate: 'clamp(datum.lo, 0, 1)', as: 'loClip' },
-  { calculate: 'clamp(datum.hi, 0, 1)', as: 'hiClip' },
-];
-
 function clip01(x: number): number {
   return Math.min(1, Math.max(0, x));
 }
@@ -113,13 +111,47 @@ function clip01(x: number): number {
 /** Legend entries as solid strokes: the faint band layer would otherwise wash out the legend's symbols. */
 const STROKE_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolOpacity: 1, symbolSize: 120 };
 
-/** Validation accuracy against epoch: mean line, Student-t 95% band, one facet per dataset · model. */
-export function learningCurvesSpec(points: CurvePoint[], allHeads: HeadScale): TopLevelSpec {
+/** A vega expression that is true for the baseline head's rows (the name quoted as a JSON string literal). */
+function isBaseline(baseline: string | undefined): string {
+  return baseline === undefined ? 'false' : `datum.head === ${JSON.stringify(baseline)}`;
+}
+
+function panelTitle(text: string) {
+  return { text, fontSize: 11, fontWeight: 600 as const, anchor: 'start' as const, offset: 6 };
+}
+
+/** Whole epochs 1…last as axis ticks (a 3-epoch panel would otherwise tick at 1.5 and 2.5). */
+function epochAxis(last: number) {
+  return {
+    field: 'epoch',
+    type: 'quantitative' as const,
+    title: 'epoch',
+    scale: { domain: [1, Math.max(2, last)], nice: false },
+    axis:
+      last <= 40
+        ? { values: Array.from({ length: Math.max(2, last) }, (_, i) => i + 1), format: 'd' }
+        : { tickMinStep: 1, format: 'd' },
+  };
+}
+
+/**
+ * Validation accuracy against epoch: mean line, Student-t 95% band, one panel per dataset · model. Each panel has its
+ * own epoch axis (a 3-epoch grid beside a 20-epoch one would otherwise fill 15% of its panel) and accuracy axis, and
+ * the baseline's line is drawn heavier so the eye compares every head with it. Panels are separate sub-charts rather
+ * than facets: a panel without two seeds anywhere simply has no band layer (an empty layer in a facet warns).
+ */
+export function learningCurvesSpec(
+  points: CurvePoint[],
+  allHeads: HeadScale,
+  baseline?: string,
+  /** Per panel, the epochs its runs will train: the dashboard's curves then grow into an axis that is already there. */
+  plannedEpochs?: ReadonlyMap<string, number>,
+): TopLevelSpec {
   const heads = subsetScale(
     allHeads,
     points.map((p) => p.head),
   );
-  const panels = new Set(points.map((p) => p.panel)).size;
+  const panelNames = [...new Set(points.map((p) => p.panel))];
   const color = {
     field: 'head',
     type: 'nominal' as const,
@@ -128,44 +160,46 @@ export function learningCurvesSpec(points: CurvePoint[], allHeads: HeadScale): T
     sort: heads.domain,
     legend: STROKE_LEGEND,
   };
-  return {
-    ...base('Validation accuracy against epoch'),
-    data: { values: points },
-    facet: { field: 'panel', type: 'nominal', title: null, header: { labelAnchor: 'start' } },
-    columns: facetColumns(panels, 280),
-    spec: {
+  const charts = panelNames.map((panel) => {
+    const pts = points.filter((p) => p.panel === panel);
+    const x = epochAxis(Math.max(plannedEpochs?.get(panel) ?? 0, ...pts.map((p) => p.epoch)));
+    const bands = pts
+      .filter((p) => p.n >= 2)
+      .map((p) => ({ ...p, loClip: clip01(p.lo), hiClip: clip01(p.hi) }));
+    return {
+      title: panelTitle(panel),
       width: 280,
       height: 190,
       layer: [
+        // A band needs two seeds; single-seed points still get a line.
+        ...(bands.length > 0
+          ? [
+              {
+                data: { values: bands },
+                mark: { type: 'area' as const, opacity: 0.16, interpolate: 'linear' as const },
+                encoding: {
+                  x,
+                  y: { field: 'loClip', type: 'quantitative' as const },
+                  y2: { field: 'hiClip' },
+                  color,
+                },
+              },
+            ]
+          : []),
         {
-          // A band needs two seeds; single-seed points still get a line.
-          transform: [{ filter: 'datum.n >= 2' }, ...CLIP_CI],
-          mark: { type: 'area', opacity: 0.16, interpolate: 'linear' },
+          data: { values: pts },
+          mark: { type: 'line' as const, point: { size: 18 } },
           encoding: {
-            x: { field: 'epoch', type: 'quantitative' },
-            y: { field: 'loClip', type: 'quantitative' },
-            y2: { field: 'hiClip' },
-            color,
-          },
-        },
-        {
-          mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.6 },
-          encoding: {
-            x: {
-              field: 'epoch',
-              type: 'quantitative',
-              title: 'epoch',
-              axis: { tickMinStep: 1, format: 'd' },
-              scale: { nice: false },
-            },
+            x,
             y: {
               field: 'mean',
-              type: 'quantitative',
+              type: 'quantitative' as const,
               title: 'validation accuracy',
               scale: { zero: false },
               axis: { format: pct },
             },
             color,
+            strokeWidth: { condition: { test: isBaseline(baseline), value: 3.2 }, value: 1.5 },
             tooltip: [
               { field: 'head' },
               { field: 'epoch' },
@@ -177,71 +211,155 @@ export function learningCurvesSpec(points: CurvePoint[], allHeads: HeadScale): T
           },
         },
       ],
-    },
-    resolve: { scale: { y: 'independent' } },
+    };
+  });
+  return {
+    ...base('Validation accuracy against epoch'),
+    concat: charts,
+    columns: facetColumns(charts.length, 280),
+    spacing: { row: 26, column: 40 },
+    resolve: { scale: { x: 'independent', y: 'independent', color: 'shared' } },
   };
 }
 
-/** Final accuracy per head: one dot per seed, the mean, and its 95% CI. */
-export function finalAccuracySpec(rows: AccuracyRow[], allHeads: HeadScale): TopLevelSpec {
+/** The mark beside a head in a forest plot: its verdict against the baseline after Holm. */
+export const VERDICT_MARKS: Record<AccuracyRow['verdict'], { text: string; color: string }> = {
+  baseline: { text: 'baseline', color: '#4e79a7' },
+  better: { text: '▲ better', color: '#1e7b34' },
+  worse: { text: '▼ worse', color: '#b3261e' },
+  'no significant difference': { text: 'n.s.', color: '#8a8a8a' },
+  'too few runs': { text: 'n < 2', color: '#b0b0b0' },
+};
+
+/**
+ * Final accuracy per head (a forest plot): one tick per seed, the mean and its 95% CI, the baseline's mean as a dashed
+ * vertical line across the panel, and beside each head its verdict against the baseline (▲/▼ where Holm's p < α).
+ * One sub-chart per panel, each layer only where it has data (see learningCurvesSpec).
+ */
+export function finalAccuracySpec(rows: AccuracyRow[], allHeads: HeadScale, baseline?: string): TopLevelSpec {
   const heads = subsetScale(
     allHeads,
     rows.map((r) => r.head),
   );
-  const panels = new Set(rows.map((r) => r.panel)).size;
   const metric = rows.every((r) => r.metric === 'test')
     ? 'test accuracy'
     : 'accuracy (test, or validation where no test)';
-  const values: Record<string, string | number>[] = [];
-  for (const r of rows) {
-    if (r.n > 0)
-      values.push({
-        kind: 'summary',
-        panel: r.panel,
+  const baseHead = baseline ?? rows.find((r) => r.verdict === 'baseline')?.head;
+  const width = 300;
+  const color = { field: 'head', type: 'nominal' as const, scale: heads, legend: null };
+  const panelNames = [...new Set(rows.map((r) => r.panel))];
+  const charts = panelNames.map((panel) => {
+    const list = rows.filter((r) => r.panel === panel);
+    const order = heads.domain.filter((h) => list.some((r) => r.head === h));
+    const y = { field: 'head', type: 'nominal' as const, title: null, sort: order };
+    const summaries = list
+      .filter((r) => r.n > 0)
+      .map((r) => ({
         head: r.head,
         mean: r.mean,
         lo: r.lo,
         hi: r.hi,
+        loClip: clip01(r.lo),
+        hiClip: clip01(r.hi),
         n: r.n,
-      });
-    r.values.forEach((v, i) =>
-      values.push({ kind: 'seed', panel: r.panel, head: r.head, acc: v, seed: r.seeds[i] }),
-    );
-  }
-  const nHeads = new Set(rows.map((r) => r.head)).size;
-  const y = { field: 'head', type: 'nominal' as const, title: null, sort: heads.domain };
-  const color = { field: 'head', type: 'nominal' as const, scale: heads, legend: null };
-  return {
-    ...base('Final accuracy per head with 95% confidence intervals'),
-    data: { values },
-    facet: { field: 'panel', type: 'nominal', title: null, header: { labelAnchor: 'start' } },
-    columns: facetColumns(panels, 300),
-    spec: {
-      width: 300,
-      height: Math.max(60, 22 * nHeads),
-      layer: [
+        verdict: r.verdict,
+        mark: VERDICT_MARKS[r.verdict].text,
+        pHolm: r.pHolm,
+        delta: r.delta,
+      }));
+    const seeds = list.flatMap((r) => r.values.map((v, i) => ({ head: r.head, acc: v, seed: r.seeds[i] })));
+    const base = list.find((r) => r.head === baseHead && r.n > 0);
+    const verdicts = (Object.keys(VERDICT_MARKS) as AccuracyRow['verdict'][]).flatMap((v) => {
+      const values = summaries.filter((s) => s.verdict === v);
+      if (values.length === 0) return [];
+      return [
         {
-          transform: [{ filter: "datum.kind === 'seed'" }],
-          mark: { type: 'tick', thickness: 1, size: 10, opacity: 0.55 },
+          data: { values },
+          mark: {
+            type: 'text' as const,
+            align: 'left' as const,
+            baseline: 'middle' as const,
+            fontSize: 10,
+            fontWeight: v === 'better' || v === 'worse' ? (700 as const) : (400 as const),
+            color: VERDICT_MARKS[v].color,
+          },
           encoding: {
-            x: { field: 'acc', type: 'quantitative' },
+            x: { value: width + 8 },
             y,
-            color,
-            tooltip: [{ field: 'head' }, { field: 'seed' }, { field: 'acc', format: '.2%' }],
+            text: { field: 'mark', type: 'nominal' as const },
+            tooltip: [
+              { field: 'head' },
+              { field: 'verdict' },
+              { field: 'delta', title: 'Δ', format: '+.2%' },
+              { field: 'pHolm', title: 'p (Holm)', format: '.3g' },
+            ],
           },
         },
+      ];
+    });
+    const cis = summaries.filter((s) => s.n >= 2);
+    return {
+      title: panelTitle(panel),
+      width,
+      height: Math.max(60, 22 * order.length),
+      layer: [
+        ...(base
+          ? [
+              {
+                data: { values: [{ head: base.head, mean: base.mean }] },
+                mark: {
+                  type: 'rule' as const,
+                  strokeDash: [5, 3],
+                  strokeWidth: 1.4,
+                  color: '#4e79a7',
+                  opacity: 0.85,
+                },
+                encoding: {
+                  x: { field: 'mean', type: 'quantitative' as const },
+                  tooltip: [
+                    { field: 'head', title: 'baseline' },
+                    { field: 'mean', title: 'mean', format: '.2%' },
+                  ],
+                },
+              },
+            ]
+          : []),
+        ...(seeds.length > 0
+          ? [
+              {
+                data: { values: seeds },
+                mark: { type: 'tick' as const, thickness: 1, size: 10, opacity: 0.55 },
+                encoding: {
+                  x: { field: 'acc', type: 'quantitative' as const },
+                  y,
+                  color,
+                  tooltip: [{ field: 'head' }, { field: 'seed' }, { field: 'acc', format: '.2%' }],
+                },
+              },
+            ]
+          : []),
+        ...(cis.length > 0
+          ? [
+              {
+                data: { values: cis },
+                mark: { type: 'rule' as const },
+                encoding: {
+                  x: { field: 'loClip', type: 'quantitative' as const },
+                  x2: { field: 'hiClip' },
+                  y,
+                  color,
+                  strokeWidth: { condition: { test: isBaseline(baseHead), value: 3.5 }, value: 2 },
+                },
+              },
+            ]
+          : []),
         {
-          transform: [{ filter: "datum.kind === 'summary' && datum.n >= 2" }, ...CLIP_CI],
-          mark: { type: 'rule', strokeWidth: 2 },
-          encoding: { x: { field: 'loClip', type: 'quantitative' }, x2: { field: 'hiClip' }, y, color },
-        },
-        {
-          transform: [{ filter: "datum.kind === 'summary'" }],
-          mark: { type: 'point', filled: true, size: 50, stroke: 'white', strokeWidth: 0.8 },
+          data: { values: summaries },
+          mark: { type: 'point' as const, filled: true, size: 50, stroke: 'white', strokeWidth: 0.8 },
           encoding: {
             x: {
               field: 'mean',
-              type: 'quantitative',
+              type: 'quantitative' as const,
               title: metric,
               scale: { zero: false },
               axis: { format: pct, tickCount: 5 },
@@ -257,9 +375,17 @@ export function finalAccuracySpec(rows: AccuracyRow[], allHeads: HeadScale): Top
             ],
           },
         },
+        ...verdicts,
       ],
-    },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
+    };
+  });
+  return {
+    ...base('Final accuracy per head with 95% confidence intervals and verdicts against the baseline'),
+    concat: charts,
+    // The verdict column sits right of each panel: 70 px more per column.
+    columns: facetColumns(charts.length, width + 70),
+    spacing: { row: 26, column: 90 },
+    resolve: { scale: { x: 'independent', y: 'independent', color: 'shared' } },
   };
 }
 
@@ -388,7 +514,15 @@ export function accuracyTransferSpec(repr: ReprView, allHeads: HeadScale): TopLe
     values.map((v) => v.head),
   );
   const panels = new Set(values.map((v) => v.panel)).size;
-  const color = { field: 'head', type: 'nominal' as const, scale: heads, title: 'head', sort: heads.domain };
+  // The legend goes under the panels: on the right it pushed a third column of panels off the page.
+  const color = {
+    field: 'head',
+    type: 'nominal' as const,
+    scale: heads,
+    title: 'head',
+    sort: heads.domain,
+    legend: { orient: 'bottom' as const, direction: 'horizontal' as const, columns: 4 },
+  };
   return {
     ...base('Accuracy against transfer'),
     data: { values },
@@ -455,6 +589,8 @@ export function ckaSpec(cells: CkaCell[], headOrder: string[]): TopLevelSpec {
   const panels = new Set(cells.map((c) => c.panel)).size;
   const side = Math.max(120, 26 * heads.length);
   const axis = { field: 'a', type: 'nominal' as const, sort: heads, title: null };
+  // Every head's name on both axes: the shared config's greedy overlap removal dropped every other x label.
+  const labels = { labelOverlap: false, labelLimit: 160, labelFontSize: 10 } as const;
   return {
     ...base('Linear CKA between heads'),
     data: { values: cells },
@@ -464,8 +600,8 @@ export function ckaSpec(cells: CkaCell[], headOrder: string[]): TopLevelSpec {
       width: side,
       height: side,
       encoding: {
-        x: { ...axis, axis: { labelAngle: -40 } },
-        y: { ...axis, field: 'b' },
+        x: { ...axis, axis: { ...labels, labelAngle: -45 } },
+        y: { ...axis, field: 'b', axis: labels },
       },
       layer: [
         {
@@ -498,53 +634,134 @@ export function ckaSpec(cells: CkaCell[], headOrder: string[]): TopLevelSpec {
   };
 }
 
-/** Each trial's validation accuracy (dots) and the best so far (step line), per rung of the fidelity ladder. */
-export function searchCurveSpec(points: SearchCurvePoint[]): TopLevelSpec {
-  const labels = [...new Map(points.map((p) => [p.rung, p.rungLabel])).entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([, l]) => l);
-  const color = {
-    field: 'rungLabel',
-    type: 'nominal' as const,
-    title: null,
-    sort: labels,
-    scale: { domain: labels, range: PALETTE.slice(0, labels.length) },
-    legend: { orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 600 },
-  };
-  return {
-    ...base('Search curve'),
-    data: { values: points },
-    width: 620,
-    height: 220,
-    layer: [
-      {
-        mark: { type: 'point', size: 26, opacity: 0.6, filled: true },
-        encoding: {
-          x: { field: 'number', type: 'quantitative', title: 'trial number' },
-          y: {
-            field: 'valAcc',
-            type: 'quantitative',
-            title: 'validation accuracy',
-            scale: { zero: false },
-            axis: { format: pct },
+/**
+ * The y range a search-curve panel zooms to: from a little below the lower of the rung's softmax-ce and its best trial
+ * (at least 3 points, or three times their gap) to just above the higher. Chance-level trials (10% on MNIST) would
+ * otherwise squeeze every interesting difference into the top pixels of a 0–100% axis.
+ */
+export function zoomDomain(values: readonly number[], baseline: number | null): [number, number] {
+  const finite = values.filter((v) => Number.isFinite(v));
+  const best = finite.length > 0 ? Math.max(...finite) : (baseline ?? 1);
+  const ref = baseline ?? best;
+  const top = Math.max(best, ref);
+  const bottom = Math.min(best, ref);
+  const window = Math.max(0.03, 3 * (top - bottom));
+  const lo = Math.max(0, bottom - window);
+  const hi = Math.min(1, top + Math.max(0.003, 0.08 * (top - lo)));
+  return [lo, hi];
+}
+
+/**
+ * Each trial's validation accuracy (dots) and the best so far (step line), one panel per rung of the fidelity ladder
+ * (rungs train different data and epochs, so their accuracies share no axis), with the study's softmax-ce at that rung
+ * as a dashed rule. Each panel's y-axis is zoomed to where the candidates compete with the baseline; trials below it
+ * are drawn as triangles on the floor (their value is in the tooltip).
+ */
+export function searchCurveSpec(
+  points: SearchCurvePoint[],
+  baselines: ReadonlyArray<Pick<StudyBaseline, 'rung' | 'rungLabel' | 'valAcc' | 'status'>> = [],
+): TopLevelSpec {
+  const rungs = [...new Set(points.map((p) => p.rung))].sort((a, b) => a - b);
+  const numbers = points.map((p) => p.number);
+  const xDomain = numbers.length > 0 ? [Math.min(...numbers), Math.max(...numbers)] : [0, 1];
+  const panels = rungs.map((rung, i) => {
+    const pts = points.filter((p) => p.rung === rung);
+    const b = baselines.find((x) => x.rung === rung && x.status === 'ok' && x.valAcc !== null);
+    const ref = b?.valAcc ?? null;
+    const [lo, hi] = zoomDomain(
+      pts.map((p) => p.valAcc),
+      ref,
+    );
+    const values = pts.map((p) => ({
+      ...p,
+      y: Math.max(lo, p.valAcc),
+      yBest: Math.max(lo, p.best),
+      where: p.valAcc < lo ? 'below' : 'shown',
+    }));
+    const colour = PALETTE[i % PALETTE.length];
+    const x = {
+      field: 'number',
+      type: 'quantitative' as const,
+      title: i === rungs.length - 1 ? 'trial number' : null,
+      scale: { domain: xDomain, nice: false },
+    };
+    const yScale = { domain: [lo, hi], zero: false, nice: false };
+    return {
+      title: { text: pts[0]?.rungLabel ?? `rung ${rung}`, fontSize: 11 },
+      width: 620,
+      height: 150,
+      data: { values },
+      layer: [
+        {
+          mark: { type: 'point' as const, size: 30, opacity: 0.65, filled: true, color: colour },
+          encoding: {
+            x,
+            y: {
+              field: 'y',
+              type: 'quantitative' as const,
+              title: 'validation accuracy',
+              scale: yScale,
+              axis: { format: '.1%', tickCount: 5 },
+            },
+            shape: {
+              field: 'where',
+              type: 'nominal' as const,
+              scale: { domain: ['shown', 'below'], range: ['circle', 'triangle-down'] },
+              legend: null,
+            },
+            tooltip: [
+              { field: 'number', title: 'trial' },
+              { field: 'valAcc', title: 'val acc', format: '.2%' },
+              { field: 'best', title: 'best so far', format: '.2%' },
+            ],
           },
-          color,
-          tooltip: [
-            { field: 'number', title: 'trial' },
-            { field: 'rung' },
-            { field: 'valAcc', format: '.2%' },
-          ],
         },
-      },
-      {
-        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
-        encoding: {
-          x: { field: 'number', type: 'quantitative' },
-          y: { field: 'best', type: 'quantitative' },
-          color,
+        {
+          mark: { type: 'line' as const, interpolate: 'step-after' as const, strokeWidth: 2, color: colour },
+          encoding: {
+            x,
+            y: { field: 'yBest', type: 'quantitative' as const, scale: yScale },
+          },
         },
-      },
-    ],
+        ...(ref !== null
+          ? [
+              {
+                data: { values: [{ head: 'softmax-ce', valAcc: ref, rungLabel: b!.rungLabel }] },
+                mark: { type: 'rule' as const, strokeDash: [6, 4], strokeWidth: 1.6, color: '#333333' },
+                encoding: {
+                  y: { field: 'valAcc', type: 'quantitative' as const, scale: yScale },
+                  tooltip: [
+                    { field: 'head', title: 'baseline' },
+                    { field: 'rungLabel', title: 'rung' },
+                    { field: 'valAcc', format: '.2%' },
+                  ],
+                },
+              },
+              {
+                data: { values: [{ label: `softmax-ce ${(100 * ref).toFixed(2)}%`, valAcc: ref }] },
+                mark: {
+                  type: 'text' as const,
+                  align: 'right' as const,
+                  dy: -6,
+                  fontSize: 10,
+                  color: '#333333',
+                },
+                encoding: {
+                  x: { value: 616 },
+                  y: { field: 'valAcc', type: 'quantitative' as const, scale: yScale },
+                  text: { field: 'label', type: 'nominal' as const },
+                },
+              },
+            ]
+          : []),
+      ],
+    };
+  });
+  return {
+    ...base('Search curve per rung'),
+    vconcat: panels,
+    spacing: 18,
+    resolve: { scale: { y: 'independent', shape: 'independent' } },
   };
 }
 

@@ -4,11 +4,19 @@
  */
 import { existsSync } from 'node:fs';
 import { cpus, hostname, platform, release } from 'node:os';
-import { correlation, summarize, versusBaseline } from '../stats/index.js';
+import { correlation, summarize, verdictTest, versusBaseline, versusBaselinePaired } from '../stats/index.js';
 import { openStore, type RunRecord, type Store, type StudyRow } from '../store/index.js';
 import { ckaMatrices } from '../compare/cka.js';
-import { isReprSetting } from '../compare/summary.js';
+import { isReprSetting, powerLine } from '../compare/summary.js';
 import { HEAD_FIELDS, runKey, type RunConfig } from '../train/config.js';
+import {
+  BASELINE_HEAD,
+  baselinesOf,
+  isBaselineTrial,
+  rankByScore,
+  trialScore,
+  type RungResultLike,
+} from '../search/ranking.js';
 import type {
   AccuracyRow,
   CkaCell,
@@ -19,6 +27,7 @@ import type {
   ReprView,
   RunRow,
   SearchCurvePoint,
+  StudyBaseline,
   StudyView,
   Summary,
   TrialRow,
@@ -169,19 +178,47 @@ export function accuracyRows(runs: RunRow[], baseline: string, alpha = ALPHA): A
         pRaw: null,
         pHolm: null,
         verdict: head === baseline ? 'baseline' : 'too few runs',
+        test: null,
+        pWelch: null,
+        pWelchHolm: null,
+        pPaired: null,
+        pPairedHolm: null,
+        pairs: null,
+        power: null,
       };
       if (head !== baseline && baseValues.length > 0 && values.length > 0)
         row.delta = s.mean - mean(baseValues)!;
       rows.push(row);
     }
+    // Welch and the paired test on the same values, one of them for the verdicts (as headroom compare decides).
     const tests = versusBaseline(new Map(rows.map((r) => [r.head, r.values])), baseline);
+    const paired = versusBaselinePaired(
+      new Map(rows.map((r) => [r.head, new Map(r.seeds.map((seed, i) => [seed, r.values[i]!]))])),
+      baseline,
+    );
+    const test = verdictTest(tests, paired);
+    const power = powerLine(
+      new Map(rows.map((r) => [r.head, r.values])),
+      [...paired.values()].map((c) => c.sdDiff),
+      tests.size,
+      alpha,
+    );
     for (const row of rows) {
+      row.power = power;
       const t = tests.get(row.head);
       if (!t) continue;
-      row.pRaw = t.p;
-      if (Number.isFinite(t.ci[0]) && Number.isFinite(t.ci[1])) row.deltaCi = t.ci;
-      row.pHolm = t.pHolm;
-      row.verdict = verdictFor(row.delta!, t.pHolm, alpha);
+      const pt = paired.get(row.head);
+      row.test = test;
+      row.pWelch = t.p;
+      row.pWelchHolm = t.pHolm;
+      row.pPaired = pt?.p ?? null;
+      row.pPairedHolm = pt?.pHolm ?? null;
+      row.pairs = pt?.pairs ?? null;
+      const used = test === 'paired' && pt ? pt : t;
+      row.pRaw = used.p;
+      if (Number.isFinite(used.ci[0]) && Number.isFinite(used.ci[1])) row.deltaCi = used.ci;
+      row.pHolm = used.pHolm;
+      row.verdict = verdictFor(row.delta!, used.pHolm, alpha);
     }
     out.push(...rows);
   }
@@ -470,9 +507,11 @@ export interface RungRow {
   rung: number;
   valAcc: number | null;
   speed: number | null;
+  /** The stored rung status ('ok', 'diverged', 'failed'); rows without one count as ok when they have an accuracy. */
+  status: string;
 }
 
-function toRun(r: RunRecord): RunRow {
+export function toRun(r: RunRecord): RunRow {
   return {
     id: r.id,
     key: r.key,
@@ -506,7 +545,34 @@ export class ReportError extends Error {
   }
 }
 
-function openReadOnly(dbPath: string): Store {
+/** `--grid`, `--study` and an explicit `--baseline` must name something in the database: an empty report is no answer. */
+function checkNames(opts: ReadOptions, runs: RunRow[], studies: StudyRow[]): void {
+  const listing = (what: string, names: string[]): string =>
+    names.length > 0 ? `${what} there: ${[...new Set(names)].join(', ')}` : `it has no ${what}`;
+  if (opts.grid !== undefined && !runs.some((r) => r.grid === opts.grid))
+    throw new ReportError(
+      `--grid '${opts.grid}' matches no run in ${opts.dbPath}; ${listing(
+        'grids',
+        runs.flatMap((r) => (r.grid ? [r.grid] : [])),
+      )}.`,
+    );
+  if (opts.study !== undefined && !studies.some((s) => s.name === opts.study))
+    throw new ReportError(
+      `--study '${opts.study}' matches no study in ${opts.dbPath}; ${listing(
+        'studies',
+        studies.map((s) => s.name),
+      )}.`,
+    );
+  if (opts.baseline !== undefined && !runs.some((r) => r.head === opts.baseline))
+    throw new ReportError(
+      `--baseline '${opts.baseline}' matches no run's head in ${opts.dbPath}; ${listing(
+        'heads',
+        runs.map((r) => r.head),
+      )}.`,
+    );
+}
+
+export function openReadOnly(dbPath: string): Store {
   if (!existsSync(dbPath))
     throw new ReportError(`no database at '${dbPath}' (give the file compare/search wrote with --db).`);
   try {
@@ -517,19 +583,45 @@ function openReadOnly(dbPath: string): Store {
 }
 
 function readStudy(store: Store, s: StudyRow, confirmRuns: RunRow[], baseline: string): StudyView {
-  const trialRecords = store.listTrials(s.id);
-  const rungs: RungRow[] = store.listRungs(s.id).map((r) => ({
-    trialId: r.trialId,
-    rung: r.rung,
-    valAcc: r.valAcc,
-    speed: r.speed,
+  const cfg = studyConfig(s.config);
+  const allRecords = store.listTrials(s.id);
+  // The search's own baseline (softmax-ce at each rung, trial −1) is the reference, not a candidate.
+  const baselineRecord = allRecords.find(isBaselineTrial);
+  const trialRecords = allRecords.filter((t) => !isBaselineTrial(t));
+  const allRungs: RungRow[] = store.listRungs(s.id).map((r) => {
+    const m = r.metrics as { status?: unknown } | null;
+    return {
+      trialId: r.trialId,
+      rung: r.rung,
+      valAcc: r.valAcc,
+      speed: r.speed,
+      status: typeof m?.status === 'string' ? m.status : r.valAcc !== null ? 'ok' : 'failed',
+    };
+  });
+  const rungs = allRungs.filter((r) => r.trialId !== baselineRecord?.id);
+  const results = (own: RungRow[]): Record<string, RungResultLike> =>
+    Object.fromEntries(own.map((r) => [String(r.rung), { status: r.status, valAcc: r.valAcc }]));
+  const ladderLength = Math.max(cfg.ladder?.length ?? 0, ...allRungs.map((r) => r.rung + 1));
+  const baselineValues = baselinesOf(
+    results(allRungs.filter((r) => r.trialId === baselineRecord?.id)),
+    ladderLength,
+  );
+  const baselines: StudyBaseline[] = baselineValues.map((v, r) => ({
+    rung: r,
+    rungLabel: rungLabel(cfg, r),
+    head: BASELINE_HEAD,
+    status: v === undefined ? 'none' : v === null ? 'failed' : 'ok',
+    valAcc: v ?? null,
   }));
   const rungsByTrial = groupBy(rungs, (r) => String(r.trialId));
+  const scores = new Map<number, ReturnType<typeof trialScore>>();
   const trials: TrialRow[] = trialRecords.map((t) => {
     const own = rungsByTrial.get(String(t.id)) ?? [];
     const top = own.filter((r) => r.valAcc !== null).at(-1);
     const metrics =
       t.metrics !== null && typeof t.metrics === 'object' ? (t.metrics as Record<string, unknown>) : null;
+    const score = own.length > 0 ? trialScore(results(own), baselineValues) : null;
+    scores.set(t.number, score);
     return {
       number: t.number,
       expr: t.expr,
@@ -540,8 +632,13 @@ function readStudy(store: Store, s: StudyRow, confirmRuns: RunRow[], baseline: s
       valAcc: top?.valAcc ?? null,
       speed: top?.speed ?? null,
       metrics,
+      delta: score?.delta ?? null,
+      baseline: score?.baseline ?? null,
     };
   });
+  const ranking = rankByScore(trials.map((t) => ({ number: t.number, score: scores.get(t.number) ?? null })))
+    .filter((t) => t.score?.valAcc != null)
+    .map((t) => t.number);
   const states: Record<string, number> = {};
   for (const t of trials) states[t.state] = (states[t.state] ?? 0) + 1;
   const reasons = new Map<string, number>();
@@ -570,7 +667,6 @@ function readStudy(store: Store, s: StudyRow, confirmRuns: RunRow[], baseline: s
   const pareto: ParetoPoint[] = atRung.map((p, i) => ({ ...p, front: front[i] }));
 
   assignPanels(confirmRuns);
-  const cfg = studyConfig(s.config);
   return {
     name: s.name,
     space: s.space,
@@ -579,6 +675,8 @@ function readStudy(store: Store, s: StudyRow, confirmRuns: RunRow[], baseline: s
     createdAt: s.createdAt,
     states,
     trials,
+    baselines,
+    ranking,
     searchCurve: searchCurve(rungs, numberOf, (r) => rungLabel(cfg, r)),
     rejections: [...reasons.entries()]
       .map(([reason, count]) => ({ reason, count }))
@@ -609,53 +707,62 @@ function ckaCells(store: Store, runs: RunRow[], headOrder: string[]): CkaCell[] 
  * runs, `--study` the studies; confirmation runs of a shown study are always read, whatever `--grid` says.
  */
 export function readReportData(opts: ReadOptions): Omit<ReportData, 'deltas'> {
-  const baseline = opts.baseline ?? DEFAULT_BASELINE;
   const store = openReadOnly(opts.dbPath);
   try {
-    const allRuns = store.listRuns().map(toRun);
-    const allStudies = store.listStudies();
-    const shownStudies =
-      opts.study === undefined ? allStudies : allStudies.filter((s) => s.name === opts.study);
-    const isConfirm = (r: RunRow) => allStudies.some((s) => isConfirmGrid(r.grid, s.name));
-    // Confirmation runs get their own tables in the study section; the main sections show the compare grids.
-    const runs = allRuns.filter((r) => (opts.grid !== undefined ? r.grid === opts.grid : !isConfirm(r)));
-    assignPanels(runs);
-    const runIds = new Set(runs.map((r) => r.id));
-    const epochs: EpochRow[] = store
-      .listEpochsOf([...runIds])
-      .map((e) => ({ runId: e.runId, epoch: e.epoch, valAcc: Number.isFinite(e.valAcc) ? e.valAcc : null }));
-    const confirmRunsOf = shownStudies.map((s) => confirmationRuns(allRuns, s.name, baseline));
-    const studies = shownStudies.map((s, i) => readStudy(store, s, confirmRunsOf[i]!, baseline));
-    const listed = new Map(runs.map((r) => [r.id, r]));
-    for (const r of confirmRunsOf.flat()) if (!listed.has(r.id)) listed.set(r.id, r);
-    const listedRuns = [...listed.values()];
-    const accuracy = accuracyRows(runs, baseline);
-    const heads = [...runs.map((r) => r.head), ...studies.flatMap((s) => s.confirmation.map((c) => c.head))];
-    return {
-      meta: {
-        title: opts.study ? `headroom report: study ${opts.study}` : 'headroom report',
-        dbPath: opts.dbPath,
-        generatedAt: (opts.now ?? new Date()).toISOString(),
-        reportMachine: reportMachine(),
-        runMachines: [...new Set(listedRuns.map((r) => r.machine).filter((m): m is string => !!m))].sort(),
-        filters: { grid: opts.grid, study: opts.study },
-        counts: {
-          runs: listedRuns.length,
-          epochs: epochs.length,
-          studies: studies.length,
-          trials: studies.reduce((a, s) => a + s.trials.length, 0),
-        },
-        baseline,
-      },
-      runs: listedRuns,
-      curves: learningCurves(runs, epochs),
-      accuracy,
-      repr: reprView(runs, accuracy, baseline),
-      cka: ckaCells(store, runs, orderHeads(heads, baseline)),
-      studies,
-      headOrder: orderHeads(heads, baseline),
-    };
+    return readReportDataFrom(store, opts);
   } finally {
     store.close();
   }
+}
+
+/**
+ * readReportData on an open store: the dashboard keeps one read-only connection for its lifetime and reads through it
+ * on every change, instead of opening the file per request.
+ */
+export function readReportDataFrom(store: Store, opts: ReadOptions): Omit<ReportData, 'deltas'> {
+  const baseline = opts.baseline ?? DEFAULT_BASELINE;
+  const allRuns = store.listRuns().map(toRun);
+  const allStudies = store.listStudies();
+  checkNames(opts, allRuns, allStudies);
+  const shownStudies =
+    opts.study === undefined ? allStudies : allStudies.filter((s) => s.name === opts.study);
+  const isConfirm = (r: RunRow) => allStudies.some((s) => isConfirmGrid(r.grid, s.name));
+  // Confirmation runs get their own tables in the study section; the main sections show the compare grids.
+  const runs = allRuns.filter((r) => (opts.grid !== undefined ? r.grid === opts.grid : !isConfirm(r)));
+  assignPanels(runs);
+  const runIds = new Set(runs.map((r) => r.id));
+  const epochs: EpochRow[] = store
+    .listEpochsOf([...runIds])
+    .map((e) => ({ runId: e.runId, epoch: e.epoch, valAcc: Number.isFinite(e.valAcc) ? e.valAcc : null }));
+  const confirmRunsOf = shownStudies.map((s) => confirmationRuns(allRuns, s.name, baseline));
+  const studies = shownStudies.map((s, i) => readStudy(store, s, confirmRunsOf[i]!, baseline));
+  const listed = new Map(runs.map((r) => [r.id, r]));
+  for (const r of confirmRunsOf.flat()) if (!listed.has(r.id)) listed.set(r.id, r);
+  const listedRuns = [...listed.values()];
+  const accuracy = accuracyRows(runs, baseline);
+  const heads = [...runs.map((r) => r.head), ...studies.flatMap((s) => s.confirmation.map((c) => c.head))];
+  return {
+    meta: {
+      title: opts.study ? `headroom report: study ${opts.study}` : 'headroom report',
+      dbPath: opts.dbPath,
+      generatedAt: (opts.now ?? new Date()).toISOString(),
+      reportMachine: reportMachine(),
+      runMachines: [...new Set(listedRuns.map((r) => r.machine).filter((m): m is string => !!m))].sort(),
+      filters: { grid: opts.grid, study: opts.study },
+      counts: {
+        runs: listedRuns.length,
+        epochs: epochs.length,
+        studies: studies.length,
+        trials: studies.reduce((a, s) => a + s.trials.length, 0),
+      },
+      baseline,
+    },
+    runs: listedRuns,
+    curves: learningCurves(runs, epochs),
+    accuracy,
+    repr: reprView(runs, accuracy, baseline),
+    cka: ckaCells(store, runs, orderHeads(heads, baseline)),
+    studies,
+    headOrder: orderHeads(heads, baseline),
+  };
 }

@@ -16,6 +16,7 @@ import {
   SYMLOG_ABOVE,
   type HeadScale,
 } from './charts.js';
+import { findings } from './findings.js';
 import type {
   AccuracyRow,
   ReportData,
@@ -68,7 +69,7 @@ export function fmtP(p: number | null | undefined): string {
   return p.toFixed(3);
 }
 
-function fmtSigned(x: number | null | undefined, digits = 2): string {
+export function fmtSigned(x: number | null | undefined, digits = 2): string {
   if (!isNum(x)) return '—';
   const v = (100 * x).toFixed(digits);
   return x > 0 ? `+${v}` : v.replace('-', '−');
@@ -96,6 +97,7 @@ class Page {
     const id = `chart-${this.figure}`;
     this.specs[id] = spec;
     return `<figure class="fig"><div class="chart" id="${id}" data-chart="${id}"></div>
+${saveButtons(id, `figure-${this.figure}`)}
 <figcaption><span class="label">Figure ${this.figure}.</span> ${caption}</figcaption></figure>`;
   }
 
@@ -111,6 +113,11 @@ class Page {
 
 function empty(text: string): string {
   return `<p class="empty">${text}</p>`;
+}
+
+/** The figure's save buttons: the page's script exports what vega drew (see EMBED_JS), offline, as SVG or PNG. */
+export function saveButtons(chartId: string, fileName: string): string {
+  return `<div class="fig-tools" aria-label="save this figure">save as <button type="button" data-save="svg" data-chart="${chartId}" data-name="${esc(fileName)}">SVG</button><button type="button" data-save="png" data-chart="${chartId}" data-name="${esc(fileName)}">PNG</button></div>`;
 }
 
 const VERDICT_CLASS: Record<AccuracyRow['verdict'], string> = {
@@ -131,21 +138,24 @@ function groupByPanel<T extends { panel: string }>(rows: T[]): Map<string, T[]> 
   return m;
 }
 
-function accuracyTable(rows: AccuracyRow[], baseline: string): string {
+export function accuracyTable(rows: AccuracyRow[], baseline: string): string {
   const metric = rows.every((r) => r.metric === 'test') ? 'test' : 'test/val';
   const body: string[] = [];
   for (const [panel, list] of groupByPanel(rows)) {
-    body.push(`<tr class="group"><th colspan="11">${esc(panel)}</th></tr>`);
+    body.push(`<tr class="group"><th colspan="13">${esc(panel)}</th></tr>`);
     for (const r of list) {
       const acc = `${fmtPct(r.mean)} ${ci(r.lo, r.hi, r.n, (x) => fmtPct(x))}`;
+      // The baseline's row is shaded: every Δ and p in the table is measured against it.
+      const rowClass = r.head === baseline ? ' class="base"' : '';
       const metricMark =
         r.metric === 'val' && metric === 'test/val'
           ? '<sup title="validation accuracy: no test accuracy stored">v</sup>'
           : '';
-      body.push(`<tr>
+      body.push(`<tr${rowClass}>
 <td class="head">${esc(r.head)}</td><td class="num">${r.n}</td><td class="num">${acc}${metricMark}</td>
-<td class="num">${r.delta === null ? '—' : fmtSigned(r.delta)}${r.deltaCi ? ` <span class="ci">[${fmtSigned(r.deltaCi[0])}, ${fmtSigned(r.deltaCi[1])}]</span>` : ''}</td><td class="num">${fmtP(r.pRaw)}</td>
-<td class="num">${fmtP(r.pHolm)}</td><td class="verdict ${VERDICT_CLASS[r.verdict]}">${esc(r.verdict)}</td>
+<td class="num">${r.delta === null ? '—' : fmtSigned(r.delta)}${r.deltaCi ? ` <span class="ci">[${fmtSigned(r.deltaCi[0])}, ${fmtSigned(r.deltaCi[1])}]</span>` : ''}</td>
+<td class="num">${fmtP(r.pWelch)} · ${fmtP(r.pWelchHolm)}</td><td class="num">${fmtP(r.pPaired)} · ${fmtP(r.pPairedHolm)}</td>
+<td class="verdict ${VERDICT_CLASS[r.verdict]}">${esc(r.verdict)}</td><td class="test">${r.test ?? ''}</td>
 <td class="num">${fmtPct(r.valMean)}</td><td class="num">${fmtNum(r.ece)}</td>
 <td class="num">${fmtNum(r.secondsPerEpoch, 1)}</td>
 <td class="num">${r.diverged > 0 ? `<span class="warn" title="runs excluded: diverged or failed">${r.diverged}</span>` : '0'}</td>
@@ -154,9 +164,31 @@ function accuracyTable(rows: AccuracyRow[], baseline: string): string {
   }
   return `<div class="tablewrap"><table class="booktabs">
 <thead><tr><th>head</th><th class="num">n</th><th class="num">${metric} acc % [95% CI]</th><th class="num">Δ vs ${esc(baseline)} (pp) [95% CI]</th>
-<th class="num">p (Welch)</th><th class="num">p (Holm)</th><th>verdict (α = 0.05)</th><th class="num">val acc %</th><th class="num">ECE</th>
+<th class="num">p Welch · Holm</th><th class="num">p paired · Holm</th><th>verdict (α = 0.05)</th><th>by test</th><th class="num">val acc %</th><th class="num">ECE</th>
 <th class="num">s / epoch</th><th class="num">div./failed</th></tr></thead>
-<tbody>${body.join('\n')}</tbody></table></div>`;
+<tbody>${body.join('\n')}</tbody></table></div>${powerNote(rows)}`;
+}
+
+/** Under the table, per panel: the test its verdicts use and the seeds needed to detect 0.2 points (80% power). */
+function powerNote(rows: AccuracyRow[]): string {
+  const lines: string[] = [];
+  for (const [panel, list] of groupByPanel(rows)) {
+    const first = list.find((r) => r.power !== null);
+    const w = first?.power;
+    if (!w) continue;
+    const test = list.find((r) => r.test !== null)?.test;
+    const pts = (x: number) => (100 * x).toFixed(2);
+    const seeds = (n: number | null) => (n === null ? 'more than 100,000' : String(n));
+    const parts = [
+      w.paired ? `paired: sd of per-seed Δ ${pts(w.paired.sd)} pp → ${seeds(w.paired.seeds)} seeds` : '',
+      w.welch ? `Welch: within-head sd ${pts(w.welch.sd)} pp → ${seeds(w.welch.seeds)} seeds per head` : '',
+    ].filter((x) => x !== '');
+    lines.push(
+      `<li><b>${esc(panel)}</b>: ${test ? `verdicts use the ${test === 'paired' ? 'paired t-test' : "Welch's t-test"}. ` : ''}` +
+        `To detect ${pts(w.effect)} pp with ${Math.round(100 * w.power)}% power at α = ${w.alpha.toPrecision(2)}: ${esc(parts.join('; '))}.</li>`,
+    );
+  }
+  return lines.length > 0 ? `<ul class="note power">${lines.join('\n')}</ul>` : '';
 }
 
 /** ▲/▼ where a metric differs from the baseline head's after Holm; green where that direction is better. */
@@ -227,10 +259,11 @@ function learningSection(page: Page, data: ReportData, heads: HeadScale): string
     return empty('No epoch records in this database: no learning curves to draw.');
   const maxN = Math.max(...data.curves.map((c) => c.n));
   return page.chart(
-    learningCurvesSpec(data.curves, heads),
+    learningCurvesSpec(data.curves, heads, data.meta.baseline),
     `Validation accuracy after each epoch, one panel per dataset · model. Lines are the mean over seeds (up to ${maxN} per head);
 shaded bands are 95% confidence intervals for the mean (Student t, n − 1 degrees of freedom), drawn where at least two seeds exist and stopped at 0% and 100%.
-Only runs that finished without diverging are included. Panels have independent y-axes.`,
+The baseline <code>${esc(data.meta.baseline)}</code> is the heavier line. Only runs that finished without diverging are
+included. Each panel has its own epoch and accuracy axes.`,
   );
 }
 
@@ -240,17 +273,22 @@ function accuracySection(page: Page, data: ReportData, heads: HeadScale): string
   const b = esc(data.meta.baseline);
   return [
     page.chart(
-      finalAccuracySpec(data.accuracy, heads),
+      finalAccuracySpec(data.accuracy, heads, data.meta.baseline),
       `Final accuracy per head. Thin ticks are individual seeds, the dot is the mean and the bar its 95% Student-t confidence
-interval (drawn up to 0% and 100%; Table 1 gives it as computed). Test accuracy is shown when the panel's runs stored it,
-validation accuracy otherwise.`,
+interval (drawn up to 0% and 100%; Table 1 gives it as computed). The dashed vertical line is the baseline's mean
+(<code>${b}</code>, heavier bar). Beside each head, its verdict against the baseline: ▲ better or ▼ worse where the
+verdict test's p (paired when every head ran the baseline's seeds, else Welch's), Holm-corrected across the panel's heads,
+is below 0.05, n.s. otherwise. Test accuracy is shown when the panel's runs
+stored it, validation accuracy otherwise.`,
     ),
     page.tableCaption(
       `Accuracy per head and difference from the baseline <code>${b}</code>. Δ is the difference of means in percentage points,
-with its Welch 95% interval.
-p is a two-sided Welch t-test of the head's per-seed accuracies against the baseline's; p (Holm) corrects across the heads of the
-same dataset · model with Holm's step-down method. A head is called better or worse only when p (Holm) &lt; 0.05; otherwise
-"no significant difference". The CI columns are 95% Student-t intervals. Diverged or failed runs are excluded from n and the statistics, and counted in the last column.`,
+with the 95% interval of the verdict's test.
+Two tests of the same runs, each two-sided and Holm-corrected across the heads of the same dataset · model: Welch's t-test
+of the head's per-seed accuracies against the baseline's, and the paired t-test of the per-seed differences (runs of one
+seed share the body's initialisation and batch order). The verdict uses the paired test when every head ran exactly the
+baseline's seeds, Welch's otherwise, and says which. A head is called better or worse only when that Holm p &lt; 0.05;
+otherwise "no significant difference". Under the table, the seeds needed to detect 0.2 points at the spread observed. The CI columns are 95% Student-t intervals. Diverged or failed runs are excluded from n and the statistics, and counted in the last column.`,
     ),
     accuracyTable(data.accuracy, data.meta.baseline),
   ].join('\n');
@@ -352,12 +390,25 @@ function studySection(page: Page, s: StudyView, baseline: string, heads: HeadSca
     `<h3>Study <code>${esc(s.name)}</code> <span class="sub">space ${esc(s.space)} · created ${esc(s.createdAt)}</span></h3>`,
     `<p>${s.trials.length} trials: ${states || 'none'}.${s.description ? ` <span class="note">${esc(s.description)}.</span>` : ''}</p>`,
   ];
+  const stored = s.baselines.filter((b) => b.status !== 'none');
+  parts.push(
+    stored.length > 0
+      ? `<p>Baseline: <code>${esc(stored[0]!.head)}</code> trained by the search at each rung's setting with the study's training
+seed: ${s.baselines.map((b) => `${esc(b.rungLabel)} ${b.status === 'ok' ? `<b>${fmtPct(b.valAcc)}%</b>` : b.status === 'failed' ? 'failed' : 'not trained'}`).join('; ')}.</p>`
+      : empty(
+          `No softmax-ce baseline is stored for this study (it predates built-in baselines): no Δ, and trials are ranked as
+before, by highest rung and then accuracy (<code>headroom search --study ${esc(s.name)} --rerank</code> trains the baselines).`,
+        ),
+  );
   parts.push(
     s.searchCurve.length > 0
       ? page.chart(
-          searchCurveSpec(s.searchCurve),
-          `Search curve: validation accuracy of each evaluated trial (dots) and the best so far (line), per rung of the fidelity
-ladder. Rungs use different data and epochs, so their accuracies are not comparable with each other.`,
+          searchCurveSpec(s.searchCurve, s.baselines),
+          `Search curve: validation accuracy of each evaluated trial (dots) and the best so far (line), one panel per rung of the
+fidelity ladder; the dashed line is softmax-ce trained at that rung's setting. Rungs use different data and epochs, so
+their accuracies are not comparable with each other; Δ against the rung's softmax-ce is. Each panel's y-axis is zoomed
+to the range where candidates compete with the baseline; trials below it are drawn as triangles on the bottom edge
+(hover for their accuracy).`,
         )
       : empty('No trial reached a rung: no search curve.'),
   );
@@ -378,23 +429,24 @@ ladder. Rungs use different data and epochs, so their accuracies are not compara
         )
       : empty('No trial has both accuracy and speed: no Pareto front.'),
   );
-  const top = s.trials
-    .filter((t) => isNum(t.valAcc))
-    .sort((a, b) => (b.rung ?? 0) - (a.rung ?? 0) || (b.valAcc ?? 0) - (a.valAcc ?? 0))
-    .slice(0, 10);
+  const byNumber = new Map(s.trials.map((t) => [t.number, t]));
+  const top = s.ranking.slice(0, 10).map((n) => byNumber.get(n)!);
   if (top.length > 0) {
     parts.push(
       page.tableCaption(
-        'The ten trials that got furthest up the ladder, best validation accuracy first within a rung (selection reads validation only).',
+        stored.length > 0
+          ? `The ten best trials by their score: validation Δ against softmax-ce at the highest rung each completed (one
+training seed; selection reads validation only). A trial on a higher rung does not outrank a better one on a lower rung.`
+          : 'The ten trials that got furthest up the ladder, best validation accuracy first within a rung (selection reads validation only).',
       ),
       `<div class="tablewrap"><table class="booktabs"><thead><tr><th class="num">trial</th><th>candidate</th><th class="num">rung</th>
-<th class="num">val acc %</th><th class="num">speed %</th><th>state</th></tr></thead><tbody>
+<th class="num">val acc %</th><th class="num">Δ vs softmax-ce (pp)</th><th class="num">speed %</th><th>state</th></tr></thead><tbody>
 ${top
   .map(
     (
       t,
     ) => `<tr><td class="num">${t.number}</td><td><code>${esc(t.expr)}</code></td><td class="num">${t.rung ?? '—'}</td>
-<td class="num">${fmtPct(t.valAcc)}</td><td class="num">${fmtPct(t.speed)}</td><td>${esc(t.state)}</td></tr>`,
+<td class="num">${fmtPct(t.valAcc)}</td><td class="num">${fmtSigned(t.delta)}</td><td class="num">${fmtPct(t.speed)}</td><td>${esc(t.state)}</td></tr>`,
   )
   .join('\n')}</tbody></table></div>`,
     );
@@ -409,8 +461,8 @@ the top candidates retrained with fresh seeds, compared with <code>${esc(baselin
     );
     parts.push(
       page.chart(
-        finalAccuracySpec(s.confirmation, heads),
-        'Confirmation runs: per-seed accuracy (ticks), mean and 95% CI.',
+        finalAccuracySpec(s.confirmation, heads, baseline),
+        "Confirmation runs: per-seed accuracy (ticks), mean and 95% CI, the baseline as a dashed line, and each head's verdict (▲/▼: Holm p < 0.05).",
       ),
     );
   } else {
@@ -509,20 +561,55 @@ again skips the runs already stored and trains the missing ones.</p>
 <th class="num">s / ep</th><th>config (click for all of it)</th><th>cmd</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
+/** The answer first: which heads differ significantly from the baseline, per panel, in plain words. */
+export function findingsBox(data: Pick<ReportData, 'accuracy' | 'studies' | 'meta'>): string {
+  const items = findings(data);
+  if (items.length === 0)
+    return `<aside class="findings" id="findings"><h2>Findings</h2>${empty('No finished runs or studies yet: nothing to conclude.')}</aside>`;
+  return `<aside class="findings" id="findings"><h2>Findings</h2><ul>
+${items.map((f) => `<li class="f-${f.tone}"><b>${esc(f.scope)}:</b> ${esc(f.text)}</li>`).join('\n')}
+</ul><p class="note">From the stored runs: each head's per-seed accuracies against the baseline's (the paired t-test of
+per-seed differences where every head ran the baseline's seeds, Welch's t-test otherwise), Holm-corrected across the heads
+of each panel, α = 0.05. Search results are single-seed screening scores.</p></aside>`;
+}
+
 // ---------------------------------------------------------------------------------------------------- the page
 
 /** Inline <script> text: a literal `</script` inside would end the element early. */
-function scriptText(js: string): string {
+export function scriptText(js: string): string {
   return js.replace(/<\/(script)/gi, '<\\/$1');
 }
 
 /** JSON inside <script type="application/json">: escape '<' so no sequence can close the element. */
-function jsonText(value: unknown): string {
+export function jsonText(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
 }
+
+/**
+ * Saving a figure: the button's chart is exported by its vega view (toImageURL renders SVG text or a PNG canvas in the
+ * page, no network) and handed to the browser as a download named after the figure. Shared with the dashboard.
+ */
+export const SAVE_JS = `
+window.headroomViews = window.headroomViews || {};
+document.addEventListener('click', function (ev) {
+  var b = ev.target && ev.target.closest ? ev.target.closest('button[data-save]') : null;
+  if (!b) return;
+  var view = window.headroomViews[b.getAttribute('data-chart')];
+  if (!view) return;
+  var fmt = b.getAttribute('data-save');
+  view.toImageURL(fmt, fmt === 'png' ? 2 : 1).then(function (url) {
+    var a = document.createElement('a');
+    a.href = url;
+    a.download = b.getAttribute('data-name') + '.' + fmt;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }).catch(function (e) { console.error('save ' + fmt + ' failed: ' + (e && e.message ? e.message : e)); });
+});
+`;
 
 const EMBED_JS = `
 (function () {
@@ -530,7 +617,10 @@ const EMBED_JS = `
   var specs = JSON.parse(document.getElementById('report-specs').textContent);
   var ids = Object.keys(specs);
   var jobs = ids.map(function (id) {
-    return vegaEmbed('#' + id, specs[id], { actions: false, renderer: 'svg' }).catch(function (e) {
+    return vegaEmbed('#' + id, specs[id], { actions: false, renderer: 'svg' }).then(function (r) {
+      window.headroomViews[id] = r.view;
+      return r;
+    }, function (e) {
       console.error('report: chart ' + id + ' failed: ' + (e && e.message ? e.message : e));
       throw e;
     });
@@ -542,7 +632,7 @@ const EMBED_JS = `
 })();
 `;
 
-const CSS = `
+export const CSS = `
 :root { --ink: #1d1d1f; --muted: #6b6b6b; --rule: #1d1d1f; --light: #e4e4e4; --accent: #1f5f99; }
 * { box-sizing: border-box; }
 html { background: #fafafa; }
@@ -575,14 +665,28 @@ figcaption, .tcaption { font-size: 13px; line-height: 1.45; color: #333; max-wid
 .tablewrap.scroll { max-height: 560px; overflow-y: auto; border-bottom: 1px solid var(--light); }
 table.booktabs { border-collapse: collapse; font: 12.5px/1.4 Inter, "Helvetica Neue", Helvetica, Arial, sans-serif;
   font-variant-numeric: tabular-nums; border-top: 1.5px solid var(--rule); border-bottom: 1.5px solid var(--rule); }
-table.booktabs thead th { border-bottom: 1px solid var(--rule); font-weight: 600; text-align: left; padding: 5px 10px;
+table.booktabs thead th { border-bottom: 1px solid var(--rule); font-weight: 600; text-align: left; padding: 5px 8px;
   vertical-align: bottom; position: sticky; top: 0; background: white; }
-table.booktabs td { padding: 3px 10px; vertical-align: top; }
+table.booktabs td { padding: 3px 8px; vertical-align: top; }
 table.booktabs tr.group th { text-align: left; font-weight: 600; font-style: italic; padding: 9px 10px 2px; color: #333;
   border-bottom: 1px solid var(--light); }
 table.booktabs tbody tr:hover td { background: #f7f9fc; }
 .num { text-align: right; white-space: nowrap; }
-th.num { text-align: right; }
+/* Headers wrap (they are long, the numbers are not), so wide tables fit the page instead of scrolling a column away. */
+th.num { text-align: right; white-space: normal; }
+table.booktabs tr.base td { background: #f1f5fa; }
+table.booktabs tr.base td.head { color: var(--accent); }
+.fig-tools { font: 11px Inter, "Helvetica Neue", Helvetica, Arial, sans-serif; color: var(--muted); margin: 2px 0 0; }
+.fig-tools button { font: inherit; margin-left: 6px; padding: 1px 7px; border: 1px solid #cfcfcf; border-radius: 3px;
+  background: white; color: var(--accent); cursor: pointer; }
+.fig-tools button:hover { background: #f1f5fa; }
+aside.findings { margin: 18px 0 8px; padding: 6px 18px 10px; border: 1px solid #cdd9e6; border-left: 4px solid var(--accent);
+  background: #f7fafd; }
+aside.findings h2 { margin: 8px 0 6px; border: 0; font-size: 18px; }
+aside.findings ul { margin: 4px 0 6px; padding-left: 18px; }
+aside.findings li { margin: 4px 0; max-width: 100ch; font-size: 14px; }
+aside.findings li.f-better b { color: #1e7b34; }
+aside.findings li.f-worse b { color: #b3261e; }
 td.head { font-weight: 600; white-space: nowrap; }
 td.best { font-weight: 700; }
 .ci { color: var(--muted); font-size: 11px; }
@@ -665,17 +769,19 @@ representations and searches.</p>
 <dl class="meta">
 <dt>database</dt><dd><code>${esc(m.dbPath)}</code></dd>
 <dt>generated</dt><dd>${esc(m.generatedAt)} on ${esc(m.reportMachine)}</dd>
-<dt>runs from</dt><dd>${m.runMachines.length > 0 ? m.runMachines.map(esc).join('; ') : '—'}</dd>
+<dt>runs from</dt><dd>${m.runMachines.length > 0 ? `${m.runMachines.map(esc).join('; ')} <span class="ci">(host · cores · CPU · BLAS and core type · libtorch, where stored: a config reruns bit-identically on the same machine, not across machines)</span>` : '—'}</dd>
 <dt>contents</dt><dd>${m.counts.runs} runs, ${m.counts.epochs} epoch records, ${m.counts.studies} studies, ${m.counts.trials} trials${filters.length > 0 ? ` (filtered to ${filters.join(', ')})` : ''}</dd>
 <dt>baseline</dt><dd><code>${esc(m.baseline)}</code></dd>
 </dl>
-<nav class="toc">${sections.map((s, i) => `<a href="#${s.id}">${i + 1}&nbsp;${esc(s.title.split(':')[0])}</a>`).join('')}</nav>
+<nav class="toc"><a href="#findings">Findings</a>${sections.map((s, i) => `<a href="#${s.id}">${i + 1}&nbsp;${esc(s.title.split(':')[0])}</a>`).join('')}</nav>
 </header>
+${findingsBox(data)}
 ${sections.map((s, i) => `<section id="${s.id}"><h2><span class="num">${i + 1}</span>${esc(s.title)}</h2>\n${s.body}\n</section>`).join('\n')}
 <footer>Written by <code>headroom report</code>. Charts: vega ${esc(v.vega)}, vega-lite ${esc(v.vegaLite)}, vega-embed ${esc(v.vegaEmbed)},
 inlined in this file, which needs no network access. Hover a chart for exact values.</footer>
 </main>
 <script type="application/json" id="report-specs">${jsonText(page.charts)}</script>
+<script>${scriptText(SAVE_JS)}</script>
 <script>${scriptText(EMBED_JS)}</script>
 </body>
 </html>

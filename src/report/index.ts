@@ -1,7 +1,8 @@
 /**
  * `headroom report`: one self-contained HTML file (vega, vega-lite, vega-embed and the data inlined) from a database.
  */
-import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { makeFolders } from '../store/index.js';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { DEFAULT_BASELINE, readReportData } from './data.js';
@@ -131,7 +132,13 @@ async function deltas(data: Omit<ReportData, 'deltas'>, baseline: string, skip: 
 
 export async function buildReportData(opts: Omit<ReportOptions, 'out'>): Promise<ReportData> {
   const baseline = opts.baseline ?? DEFAULT_BASELINE;
-  const data = readReportData({ dbPath: resolve(opts.dbPath), grid: opts.grid, study: opts.study, baseline });
+  // The baseline as given (undefined by default), so that only a name the user typed is checked against the runs.
+  const data = readReportData({
+    dbPath: resolve(opts.dbPath),
+    grid: opts.grid,
+    study: opts.study,
+    baseline: opts.baseline,
+  });
   return { ...data, deltas: await deltas(data, baseline, opts.noDeltas ?? false) };
 }
 
@@ -139,10 +146,18 @@ export async function writeReport(opts: ReportOptions): Promise<ReportResult> {
   const data = await buildReportData(opts);
   const page = renderPage(data, loadInlineScripts());
   const path = resolve(opts.out);
-  mkdirSync(dirname(path), { recursive: true });
+  makeFolders(dirname(path));
   // Write then rename: a reader (or a browser reload) never sees half a report.
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, page.html);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, page.html);
+    renameSync(tmp, path);
+  } catch (e) {
+    // A full disk or a rename refused: no half-written temporary file is left behind, and the error names the
+    // report's path (a failed write() names no path, an open() the temporary one).
+    rmSync(tmp, { force: true });
+    if (e instanceof Error && 'code' in e) (e as NodeJS.ErrnoException).path = path;
+    throw e;
+  }
   return { path, charts: page.charts, bytes: Buffer.byteLength(page.html) };
 }

@@ -3,6 +3,7 @@
  * into vega-lite specs and html.ts into the page, so the last two never touch SQLite, the engine or the stats code.
  */
 import type { BaselineComparison, Correlation } from '../stats/index.js';
+import type { PowerLine } from '../compare/summary.js';
 
 export interface ReportMeta {
   title: string;
@@ -82,11 +83,22 @@ export interface AccuracyRow extends Panel, Summary {
   secondsPerEpoch: number | null;
   /** Δ = mean(head) − mean(baseline); null for the baseline or when the panel has no baseline runs. */
   delta: number | null;
-  /** Welch 95% interval for Δ (needs two runs on each side). */
+  /** 95% interval for Δ of the verdict's test (needs two runs on each side; two pairs for the paired test). */
   deltaCi: [number, number] | null;
-  pRaw: number | null; // Welch two-sided
+  pRaw: number | null; // the verdict test's two-sided p
   pHolm: number | null; // Holm across the non-baseline heads of the panel
   verdict: Verdict;
+  /** The test the panel's verdicts use: paired when every head's seeds are the baseline's, else Welch. */
+  test: 'paired' | 'welch' | null;
+  pWelch: number | null;
+  pWelchHolm: number | null;
+  /** Paired t-test on the per-seed differences to the baseline (null with fewer than two shared seeds). */
+  pPaired: number | null;
+  pPairedHolm: number | null;
+  /** Seeds shared with the baseline. */
+  pairs: number | null;
+  /** The panel's power line (the same on each of its rows): seeds needed to detect 0.2 points. */
+  power: PowerLine | null;
 }
 
 export interface ReprMetricSummary extends Summary {
@@ -165,6 +177,20 @@ export interface TrialRow {
   valAcc: number | null; // at the trial's highest rung
   speed: number | null;
   metrics: Record<string, unknown> | null;
+  /** Validation Δ against the study's softmax-ce baseline at the trial's highest rung (its score); null: none. */
+  delta: number | null;
+  /** The baseline's accuracy at that rung. */
+  baseline: number | null;
+}
+
+/** The study's built-in baseline (softmax-ce, the study's training seed) at one rung of its ladder. */
+export interface StudyBaseline {
+  rung: number;
+  rungLabel: string;
+  head: string;
+  /** none: no baseline stored at this rung (a study from before baselines, or a rung no trial reached). */
+  status: 'ok' | 'failed' | 'none';
+  valAcc: number | null;
 }
 
 export interface SearchCurvePoint {
@@ -192,7 +218,11 @@ export interface StudyView {
   description: string;
   createdAt: string;
   states: Record<string, number>;
+  /** The candidates (the baseline trial is in `baselines`, not here). */
   trials: TrialRow[];
+  baselines: StudyBaseline[];
+  /** Trial numbers best first: by Δ at the highest rung each completed (src/search/ranking.ts). */
+  ranking: number[];
   searchCurve: SearchCurvePoint[];
   rejections: { reason: string; count: number }[];
   paretoRung: number | null;

@@ -1,7 +1,14 @@
 import type { Store } from '../store/index.js';
 import type { RunConfig } from '../train/config.js';
-import { configFor, jobOf, type TrainJob } from '../exec/index.js';
-import { runKey } from '../train/config.js';
+import {
+  configFor,
+  headRefOf,
+  jobOf,
+  resolvePopulation,
+  type PopulationChoice,
+  type TrainJob,
+} from '../exec/index.js';
+import { experimentKey, runKey } from '../train/config.js';
 
 /**
  * The order runs are trained in: seed-major (every head at seed 1, then every head at seed 2, …), stable otherwise.
@@ -17,11 +24,6 @@ export function executionOrder<C extends RunConfig>(configs: readonly C[]): C[] 
     .map((x) => x.cfg);
 }
 
-/** One job per run config, in execution order. */
-export function jobsFor(configs: readonly RunConfig[]): TrainJob[] {
-  return executionOrder(configs).map(jobOf);
-}
-
 /**
  * The jobs with a run the store does not hold as finished (ok or diverged). Failed runs are pending again: a failure
  * may have been the environment's.
@@ -33,4 +35,41 @@ export function pending(store: Store, jobs: readonly TrainJob[]): TrainJob[] {
       return !(prev && (prev.status === 'ok' || prev.status === 'diverged'));
     }),
   );
+}
+
+function finished(store: Store, cfg: RunConfig): boolean {
+  const prev = store.getRunByKey(runKey(cfg));
+  return prev !== undefined && (prev.status === 'ok' || prev.status === 'diverged');
+}
+
+/**
+ * The jobs that train the runs the store does not hold as finished, in execution order. With population > 1, runs
+ * that differ only in the head (same dataset, model, seed, optimizer, epochs, …) go into jobs of up to that many heads,
+ * trained as one fused model; representation runs and recipe runs (lr schedule, augmentation) stay solo.
+ */
+export function planJobs(
+  store: Store,
+  configs: readonly RunConfig[],
+  population: PopulationChoice = 1,
+): { jobs: TrainJob[]; skipped: number } {
+  const todo = executionOrder(configs).filter((c) => !finished(store, c));
+  const skipped = configs.length - todo.length;
+  if (population === 1) return { jobs: todo.map(jobOf), skipped };
+  const groups = new Map<string, RunConfig[]>();
+  for (const cfg of todo) {
+    // Representation and recipe runs stay solo (a group of one): population.ts applies neither.
+    const key = cfg.repr || cfg.recipe ? runKey(cfg) : experimentKey(cfg);
+    const g = groups.get(key);
+    if (g) g.push(cfg);
+    else groups.set(key, [cfg]);
+  }
+  const jobs: TrainJob[] = [];
+  for (const members of groups.values()) {
+    const k = resolvePopulation(population, members[0]!.device, members[0]!.model);
+    for (let i = 0; i < members.length; i += k) {
+      const chunk = members.slice(i, i + k);
+      jobs.push({ id: runKey(chunk[0]!), cfg: chunk[0]!, heads: chunk.map(headRefOf) });
+    }
+  }
+  return { jobs, skipped };
 }

@@ -1,17 +1,10 @@
-import { hostname, cpus } from 'node:os';
 import type { Store } from '../store/index.js';
 import { runKey, type RunResult } from '../train/config.js';
-import { configFor, type JobEvent, type TrainJob } from '../exec/index.js';
-import { cuda } from '../engine/index.js';
+import { configFor, machineDescription, type JobEvent, type TrainJob } from '../exec/index.js';
 
 export type EventSink = (e: JobEvent) => void;
 
-/** Where a run was trained, for provenance: host, cores and CPU, and the GPU count when any run here used CUDA. */
-export function machineDescription(): string {
-  const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  const base = `${hostname()} · ${cpus().length} cores · ${cpu}`;
-  return cuda.isAvailable() ? `${base} · ${cuda.deviceCount()} CUDA device(s)` : base;
-}
+export { machineDescription };
 
 /**
  * The single writer of runs: every finished job is stored here, in one transaction per run, keyed by the run's config;
@@ -19,6 +12,7 @@ export function machineDescription(): string {
  */
 export class Recorder {
   readonly #sinks = new Set<EventSink>();
+  /** This machine: the fallback for results from workers that predate the machine stamp. */
   readonly #machine = machineDescription();
 
   constructor(
@@ -32,21 +26,39 @@ export class Recorder {
     return () => this.#sinks.delete(sink);
   }
 
-  emit(e: JobEvent): void {
+  /** Journals a started or epoch event of the job (the live view of the store), then fans it out to the sinks. */
+  emit(job: TrainJob, e: JobEvent): void {
+    if (e.type === 'started' || e.type === 'epoch') {
+      const head = e.type === 'epoch' ? e.head : 0;
+      this.store.addJobEvent({
+        jobId: job.id,
+        runKey: runKey(configFor(job, head)),
+        grid: this.grid,
+        type: e.type,
+        ...(e.type === 'epoch' ? { epoch: e.record.epoch } : {}),
+        payload: e,
+      });
+    }
     for (const sink of this.#sinks) sink(e);
   }
 
-  /** Stores the job's results (one per head) under the keys the planner used to decide they were pending. */
+  /**
+   * Stores the job's results (one per head) under the keys the planner used to decide they were pending. A queue may
+   * deliver a job twice (at-least-once): a run already stored as finished keeps its first result.
+   */
   record(job: TrainJob, results: readonly RunResult[]): void {
     this.store.transaction(() => {
       results.forEach((result, i) => {
         const config = configFor(job, i);
+        const prev = this.store.getRunByKey(runKey(config));
+        if (prev && (prev.status === 'ok' || prev.status === 'diverged')) return;
         this.store.saveRun({
           key: runKey(config),
           grid: this.grid,
           result: { ...result, config },
           command: this.command,
-          machine: this.#machine,
+          // The worker's machine (a queue worker may be another computer), else this one.
+          machine: result.machine ?? this.#machine,
         });
       });
     });

@@ -28,6 +28,8 @@ export interface RunJobsOptions {
   interruptible?: boolean;
   /** A job whose worker dies this many times is recorded as failed instead of being tried again. */
   maxAttempts?: number;
+  /** Runs of the plan that were finished before (planJobs' count), so that progress counts the whole grid. */
+  skipped?: number;
 }
 
 const DEFAULT_ATTEMPTS = 3;
@@ -41,8 +43,10 @@ export async function runJobs(jobs: readonly TrainJob[], opts: RunJobsOptions): 
   const { executor } = opts;
   const todo = pending(opts.store, jobs);
   const runsOf = (js: readonly TrainJob[]) => js.reduce((n, j) => n + j.heads.length, 0);
-  const total = runsOf(jobs);
-  const progress: RunsProgress = { done: total - runsOf(todo), total, skipped: total - runsOf(todo) };
+  const before = opts.skipped ?? 0;
+  const total = runsOf(jobs) + before;
+  const skipped = total - runsOf(todo);
+  const progress: RunsProgress = { done: skipped, total, skipped };
   opts.onProgress?.(progress);
   const recorder = new Recorder(opts.store, opts.grid, opts.command);
   for (const sink of opts.sinks ?? []) recorder.subscribe(sink);
@@ -73,7 +77,7 @@ export async function runJobs(jobs: readonly TrainJob[], opts: RunJobsOptions): 
   const maxAttempts = opts.maxAttempts ?? DEFAULT_ATTEMPTS;
   const runOne = async (job: TrainJob): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
-      const r = await executor.submit(job, (e) => recorder.emit(e));
+      const r = await executor.submit(job, (e) => recorder.emit(job, e));
       if (r !== 'cancelled') return record(job, r);
       if (interrupted) return;
       if (attempt >= maxAttempts) {

@@ -1,5 +1,6 @@
+import type { JobEvent, PopulationChoice } from '../exec/index.js';
 import { getModel } from '../nn/models/index.js';
-import type { OptimizerConfig, RunConfig } from '../train/config.js';
+import { runKey, type OptimizerConfig, type RunConfig } from '../train/config.js';
 import type { Store } from '../store/index.js';
 import {
   crossHeadCka,
@@ -8,14 +9,26 @@ import {
   type CkaMatrix,
   type CompareRow,
 } from '../compare/index.js';
-import { createExecutor } from '../exec/index.js';
-import { jobsFor, runJobs } from '../runs/index.js';
+import { openExecutor } from '../exec/index.js';
+import { planJobs, runJobs, type RunsProgress } from '../runs/index.js';
+import { journalPlan } from '../compare/journal.js';
 import './candidate-head.js';
 import { studySpace } from './spaces/index.js';
 import { HeadFilter } from './filters.js';
 import type { StudyConfig } from './study.js';
 import type { TrialMetrics } from './trial.js';
 import type { Candidate } from './types.js';
+import {
+  BASELINE_HEAD,
+  baselinesOf,
+  DEFAULT_PROMOTION_MARGIN,
+  formatPoints,
+  isBaselineTrial,
+  rankByScore,
+  trialScore,
+  withinMargin,
+  type TrialScore,
+} from './ranking.js';
 import { parseUntyped, skeleton } from '../expr/index.js';
 
 export interface ConfirmCandidate {
@@ -25,9 +38,13 @@ export interface ConfirmCandidate {
   expr: string;
   params?: number[];
   description: string;
-  /** Where the search left it: the highest rung reached and its validation accuracy there. */
+  /** Where the search left it: the highest rung it completed and its validation accuracy there. */
   rung: number;
   searchValAcc: number;
+  /** The study's softmax-ce baseline at that rung (null: none, e.g. a study stored before baselines). */
+  baselineValAcc: number | null;
+  /** searchValAcc − baselineValAcc: the score it was ranked by (null when there is no baseline). */
+  delta: number | null;
 }
 
 export interface ConfirmOptions {
@@ -40,6 +57,10 @@ export interface ConfirmOptions {
   trainLimit?: number;
   evalLimit?: number;
   workers: number;
+  /** A Redis URL: train through that BullMQ queue (see `headroom worker`). */
+  queue?: string;
+  /** Runs that differ only in the head train as fused populations of up to this many. */
+  population?: PopulationChoice;
   /** Where the runs train (resolved, never 'auto'). */
   device?: 'cpu' | 'cuda';
   baseline?: string;
@@ -50,8 +71,15 @@ export interface ConfirmOptions {
   distinct?: boolean;
   /** Also measure the representation metrics (kNN, probe, R², NC1, transfer MAP@R), as `compare --repr`. */
   repr?: boolean;
+  /** Confirm candidates more than the margin below the baseline (or without one) instead of refusing them. */
+  force?: boolean;
   command?: string;
-  onProgress?: (done: number, total: number) => void;
+  /** Called with the chosen candidates before anything trains (the CLI lists them with their Δ). */
+  onSelected?: (candidates: ConfirmCandidate[], margin: number) => void;
+  /** After each finished run and epoch; `p` says which run and epoch (the CLI's progress line). */
+  onProgress?: (done: number, total: number, p: RunsProgress) => void;
+  /** Listeners of every job event (the CLI's progress reads each epoch's validation accuracy here). */
+  sinks?: ((e: JobEvent) => void)[];
 }
 
 export interface ConfirmOutput {
@@ -60,6 +88,10 @@ export interface ConfirmOutput {
   baseline: string;
   seeds: number[];
   candidates: ConfirmCandidate[];
+  /** The study's margin: candidates further below the search baseline were refused unless forced. */
+  margin: number;
+  /** Candidates outside the margin that --force confirmed anyway. */
+  forced: number[];
   /** Top trials passed over as known heads in disguise. */
   knownEquivalents: KnownEquivalent[];
   /** With distinct: top trials passed over as a constant-only variant of a better-ranked candidate. */
@@ -81,8 +113,9 @@ export class ConfirmError extends Error {
 }
 
 /**
- * The study's best trials by validation only: highest rung reached first (a rung-2 survivor beat a field of η²
- * others), then validation accuracy at that rung, then trial number.
+ * The study's best trials by validation only, ranked by their score: Δ against the study's softmax-ce baseline at the
+ * highest rung each completed (see ranking.ts). A trial that reached a higher rung does not outrank a better one on a
+ * lower rung for being there; trials whose rung has no baseline come after every scored one, failed ones never.
  */
 export function topTrials(
   store: Store,
@@ -94,6 +127,8 @@ export function topTrials(
   config: StudyConfig;
   knownEquivalents: KnownEquivalent[];
   relatives: Relative[];
+  /** The margin of the study's promotion gate (the default for studies stored before it). */
+  margin: number;
 } {
   const row = store.getStudy(study);
   if (!row) throw new ConfirmError(`no study '${study}' in ${store.path}`);
@@ -103,28 +138,27 @@ export function topTrials(
     throw new ConfirmError(
       `--distinct groups candidates by expression structure, but study '${study}' searches the parametric space '${config.space}', where every candidate has the same structure; drop --distinct`,
     );
-  const ranked = store
-    .listTrials<TrialMetrics, number[]>(row.id)
-    .filter((t) => t.state !== 'rejected' && t.metrics)
-    .flatMap((t) => {
-      const ok = Object.entries(t.metrics!.rungs)
-        .filter(([, m]) => m.status === 'ok' && m.valAcc !== null)
-        .map(([r, m]) => ({ rung: Number(r), acc: m.valAcc! }));
-      if (ok.length === 0) return [];
-      const best = ok.reduce((a, b) => (b.rung > a.rung ? b : a));
-      const cand: Candidate = t.params ? { expr: t.expr, params: t.params } : { expr: t.expr };
-      const c: ConfirmCandidate = {
-        head: `${study}#${t.number}`,
-        number: t.number,
-        expr: t.expr,
-        description: space.describe(cand),
-        rung: best.rung,
-        searchValAcc: best.acc,
-      };
-      if (t.params) c.params = t.params;
-      return [c];
-    })
-    .sort((a, b) => b.rung - a.rung || b.searchValAcc - a.searchValAcc || a.number - b.number);
+  const trials = store.listTrials<TrialMetrics, number[]>(row.id);
+  const baselines = baselinesOf(trials.find(isBaselineTrial)?.metrics?.rungs, config.ladder.length);
+  const scored = trials
+    .filter((t) => !isBaselineTrial(t) && t.state !== 'rejected' && t.metrics)
+    .map((t) => ({ t, number: t.number, score: trialScore(t.metrics!.rungs, baselines) }))
+    .filter((x): x is typeof x & { score: TrialScore & { valAcc: number } } => x.score?.valAcc != null);
+  const ranked = rankByScore(scored).map(({ t, score }) => {
+    const cand: Candidate = t.params ? { expr: t.expr, params: t.params } : { expr: t.expr };
+    const c: ConfirmCandidate = {
+      head: `${study}#${t.number}`,
+      number: t.number,
+      expr: t.expr,
+      description: space.describe(cand),
+      rung: score.rung,
+      searchValAcc: score.valAcc,
+      baselineValAcc: score.baseline,
+      delta: score.delta,
+    };
+    if (t.params) c.params = t.params;
+    return c;
+  });
   // A trial that is a known head in disguise (one that reached the study before the filter knew it, such as
   // p − sqrt(t) = CE + 1e-6) would only retrain that head: it is listed and passed over, and the next one confirmed.
   const filter = new HeadFilter(space, undefined, true, config.scaleInvariantHash === true);
@@ -151,7 +185,38 @@ export function topTrials(
     }
     candidates.push(c);
   }
-  return { candidates, config, knownEquivalents, relatives };
+  return {
+    candidates,
+    config,
+    knownEquivalents,
+    relatives,
+    margin: config.promotionMargin ?? DEFAULT_PROMOTION_MARGIN,
+  };
+}
+
+/**
+ * The candidates confirm must not retrain without --force: more than `margin` below the search's softmax-ce at their
+ * rung (the search already measured them losing), or without a baseline to tell. One line saying which and why.
+ */
+export function refusal(study: string, candidates: ConfirmCandidate[], margin: number): string | null {
+  const pts = +(100 * margin).toFixed(2);
+  const below = candidates.filter((c) => c.delta !== null && !withinMargin(c.delta, margin));
+  const unknown = candidates.filter((c) => c.delta === null);
+  if (below.length === 0 && unknown.length === 0) return null;
+  const parts: string[] = [];
+  if (below.length > 0)
+    parts.push(
+      `${below.length === 1 ? 'a candidate is' : `${below.length} candidates are`} more than ${pts} points below ${BASELINE_HEAD} at ${below.length === 1 ? 'its rung' : 'their rungs'} in the search: ${below
+        .map((c) => `${c.head} (Δ ${formatPoints(c.delta!)} at rung ${c.rung})`)
+        .join(', ')}`,
+    );
+  if (unknown.length > 0)
+    parts.push(
+      `${unknown.map((c) => `${c.head} (rung ${c.rung})`).join(', ')} ${unknown.length === 1 ? 'has' : 'have'} no ${BASELINE_HEAD} baseline to compare with ('headroom search --study ${study} --rerank' trains it)`,
+    );
+  // Ranking is by Δ, so the refused candidates are the last of the list: --top ok keeps exactly the others.
+  const ok = candidates.length - below.length - unknown.length;
+  return `${parts.join('; ')}; ${ok > 0 ? `confirm the ${ok} within the margin with --top ${ok}` : 'nothing the search found is close enough to confirm'}, or these anyway with --force`;
 }
 
 function structureOf(expr: string): string {
@@ -230,17 +295,31 @@ export function confirmConfigs(
  * summarises test accuracy with the compare table: CIs, Δ against the baseline, Welch p-values Holm-corrected.
  */
 export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<ConfirmOutput> {
-  const { candidates, config, knownEquivalents, relatives } = topTrials(store, opts.study, opts.top, {
+  const { candidates, config, knownEquivalents, relatives, margin } = topTrials(store, opts.study, opts.top, {
     distinct: opts.distinct ?? false,
   });
   if (candidates.length === 0)
     throw new ConfirmError(`study '${opts.study}' has no trained trial to confirm yet`);
+  // Before anything trains: retraining a candidate the search already saw losing by more than the margin spends
+  // hours to learn nothing (the issue's confirm --top 2 retrained two that were 30–67 points below).
+  const refused = refusal(opts.study, candidates, margin);
+  if (refused && !opts.force) throw new ConfirmError(refused);
+  const forced = refused
+    ? candidates.filter((c) => c.delta === null || !withinMargin(c.delta, margin)).map((c) => c.number)
+    : [];
+  opts.onSelected?.(candidates, margin);
   const seeds = freshSeeds(opts.seeds, config.trainSeed);
   // Repr runs have their own keys; a grid of their own keeps the report from pooling them with plain ones.
   const grid = `confirm:${opts.study}${opts.repr ? ':repr' : ''}`;
-  const jobs = jobsFor(confirmConfigs(opts, config.space, candidates, seeds));
-  const keys = jobs.map((j) => j.id);
-  const executor = createExecutor({ workers: opts.workers, device: opts.device ?? 'cpu' });
+  const configs = confirmConfigs(opts, config.space, candidates, seeds);
+  const keys = configs.map(runKey);
+  const { jobs, skipped } = planJobs(store, configs, opts.population);
+  journalPlan(store, grid, jobs);
+  const executor = await openExecutor({
+    workers: opts.workers,
+    device: opts.device ?? 'cpu',
+    queue: opts.queue,
+  });
   let progress;
   try {
     progress = await runJobs(jobs, {
@@ -248,8 +327,10 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
       executor,
       grid,
       command: opts.command,
-      onProgress: (p) => opts.onProgress?.(p.done, p.total),
-      interruptible: opts.workers > 0,
+      onProgress: (p) => opts.onProgress?.(p.done, p.total, p),
+      ...(opts.sinks ? { sinks: opts.sinks } : {}),
+      interruptible: opts.workers > 0 || opts.queue !== undefined,
+      skipped,
     });
   } finally {
     await executor.close();
@@ -265,6 +346,8 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
     baseline: opts.baseline ?? 'softmax-ce',
     seeds,
     candidates,
+    margin,
+    forced,
     knownEquivalents,
     relatives,
     runs: views.length,

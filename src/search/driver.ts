@@ -1,11 +1,22 @@
 import { Asha } from './pruners/asha.js';
-import { paretoFront, selectionOrder } from './pruners/pareto.js';
+import { paretoFront } from './pruners/pareto.js';
 import { RandomSampler } from './samplers/random.js';
 import { EvolutionSampler } from './samplers/evolution.js';
 import { CmaEsSampler } from './samplers/cmaes-sampler.js';
 import type { StudyConfig } from './study.js';
 import type { Candidate, Outcome, Sampler, Space } from './types.js';
 import type { SearchStore, TrialRow } from './persist.js';
+import {
+  BASELINE_HEAD,
+  BASELINE_NUMBER,
+  DEFAULT_PROMOTION_MARGIN,
+  promotionFloor,
+  rankByScore,
+  rankingVerdict,
+  rungDelta,
+  trialScore,
+  type TrialScore,
+} from './ranking.js';
 import {
   FINISHED_STATES,
   objectiveValues,
@@ -64,10 +75,24 @@ export interface SearchStatus {
   /** Trials that have finished each rung. */
   rungCounts: number[];
   rejections: Record<string, number>;
-  best?: { number: number; rung: number; valAcc: number; expr: string };
+  /** softmax-ce at each rung's setting (the study's training seed): where Δ is measured from. */
+  baselines: BaselineStatus[];
+  /**
+   * The best Δ any trial has reached at any rung so far (a running maximum, so it never goes down while a search
+   * runs; the final ranking scores each trial at its highest completed rung instead). Absent before any Δ exists.
+   */
+  best?: { number: number; rung: number; valAcc: number; delta: number; expr: string };
   elapsedMs: number;
   /** Rung-0 evaluations finished in this session, per hour of this session's wall time. */
   rung0PerHour: number;
+}
+
+export interface BaselineStatus {
+  rung: number;
+  head: string;
+  /** none: no trial needs this rung yet. */
+  state: 'none' | 'queued' | 'running' | 'ok' | 'failed';
+  valAcc: number | null;
 }
 
 export interface TrialView {
@@ -78,16 +103,31 @@ export interface TrialView {
   params?: number[];
   rung: number;
   metrics: TrialMetrics | null;
+  /** Its score: validation Δ against the baseline at the highest rung it completed (what ranks it). */
+  score: TrialScore | null;
+  /** Δ against the baseline at every rung it has a result for (null where it cannot be computed). */
+  deltas: Record<string, number | null>;
 }
 
 export interface SearchSummary {
   study: string;
   space: string;
   config: StudyConfig;
-  stopReason: 'max-trials' | 'budget' | 'interrupted' | 'exhausted' | 'reject-streak';
+  /** rerank: a --rerank run, which trains only missing baselines. */
+  stopReason: 'max-trials' | 'budget' | 'interrupted' | 'exhausted' | 'reject-streak' | 'rerank';
+  /** In trial-number order. */
   trials: TrialView[];
+  /** Trial numbers, best score first (see ranking.ts): what `best` and `confirm --top` read. */
+  ranking: number[];
   rejections: Record<string, number>;
+  /** The first of `ranking`. */
   best: TrialView | null;
+  /** The study's baseline trial: softmax-ce at each rung. */
+  baseline: { head: string; trialId: number | null; rungs: BaselineStatus[] };
+  /** The margin of the promotion gate (null: a study stored before the gate, promoted without it). */
+  promotionMargin: number | null;
+  /** One sentence: how the best trial compares with the baseline, or that nothing came close. */
+  verdict: string;
   /** With several objectives: the Pareto front at the highest rung reached by anyone. */
   pareto?: TrialView[];
   /**
@@ -122,6 +162,11 @@ export interface DriverOptions {
   maxRejectStreak?: number;
   /** Tests: stop abruptly (no further writes) once this returns true, as if the process had been killed. */
   crashWhen?: (s: SearchStatus) => boolean;
+  /**
+   * Train only the baselines the study lacks at the rungs its trials reached (studies stored before baselines were
+   * built in), then summarise: no candidate is proposed or trained, so the re-ranking adds numbers and changes none.
+   */
+  rerank?: boolean;
 }
 
 interface Limits {
@@ -180,7 +225,8 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
     if (opts.budgetMs !== undefined) limits.budgetMs = opts.budgetMs;
     stored = { config: stored.config, limits };
     studyId = existing.id;
-    store.updateStudyConfig(studyId, JSON.stringify(stored));
+    // A re-ranking trains no candidate, so it leaves the study's limits as the search left them.
+    if (opts.rerank !== true) store.updateStudyConfig(studyId, JSON.stringify(stored));
   } else {
     if (!opts.config) throw new Error('runSearch: a new study needs a config');
     stored = { config: opts.config, limits: { maxTrials: opts.maxTrials, budgetMs: opts.budgetMs } };
@@ -188,19 +234,28 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
   }
   const cfg = stored.config;
   const { maxTrials, budgetMs } = stored.limits;
-  const deadline = budgetMs !== undefined ? t0 + budgetMs : Infinity;
+  const rerank = opts.rerank === true;
+  // The stored budget was the search's; a re-ranking is bounded only by a --budget given to it.
+  const runBudget = rerank ? opts.budgetMs : budgetMs;
+  const deadline = runBudget !== undefined ? t0 + runBudget : Infinity;
   const top = cfg.ladder.length - 1;
+  // Studies stored before the gate have no margin: their promotions were made ungated and are replayed ungated.
+  const gateMargin = cfg.promotionMargin;
 
   // ---- in-memory state, rebuilt from the database --------------------------------------------------------------
   const sampler = makeSampler(space, cfg);
-  const asha = new Asha(cfg.eta, cfg.ladder.length);
+  const asha = new Asha(cfg.eta, cfg.ladder.length, { gated: gateMargin !== undefined });
   const rows = new Map<number, TrialRow>(); // by number
   const seenHashes = new Set<string>();
   const rejections: Record<string, number> = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0]));
   let evaluable = 0;
   let nextNumber = 0;
 
-  const trials = store.listTrials(studyId).sort((a, b) => a.number - b.number);
+  const allTrials = store.listTrials(studyId).sort((a, b) => a.number - b.number);
+  // The baseline is a trial row of its own (BASELINE_NUMBER): recorded and resumed like the others, but never seen
+  // by the sampler, the hash set or ASHA.
+  let baselineRow: TrialRow | undefined = allTrials.find((t) => t.number === BASELINE_NUMBER);
+  const trials = allTrials.filter((t) => t.number !== BASELINE_NUMBER);
   const byId = new Map<number, TrialRow>();
   for (const t of trials) {
     rows.set(t.number, t);
@@ -216,10 +271,25 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
   }
   const rungRows = store.listRungs(studyId);
   const rungMetrics = new Map<string, RungMetrics>(); // `${number}:${rung}`
+  /** The baseline's result per rung (undefined: not trained yet). */
+  const baselineResults: Array<RungMetrics | undefined> = cfg.ladder.map(() => undefined);
   for (const r of rungRows) {
+    if (baselineRow && r.trialId === baselineRow.id) {
+      if (r.rung <= top) baselineResults[r.rung] = r.metrics;
+      continue;
+    }
     const t = byId.get(r.trialId);
     if (t) rungMetrics.set(`${t.number}:${r.rung}`, r.metrics);
   }
+  const baselineValue = (r: number): number | null | undefined => {
+    const m = baselineResults[r];
+    if (!m) return undefined;
+    return m.status === 'ok' && m.valAcc !== null ? m.valAcc : null;
+  };
+  const floorOf = (r: number): number =>
+    promotionFloor(baselineValue(r) ?? null, gateMargin ?? DEFAULT_PROMOTION_MARGIN);
+  // Floors first: the replay below then makes exactly the promotions the gate made when the results came in.
+  if (asha.gated) for (let r = 0; r <= top; r++) if (baselineResults[r]) asha.setFloor(r, floorOf(r));
   // Replay rung results bottom-up: the promotions they imply are re-derived, not read, so they cannot disagree.
   for (let r = 0; r <= top; r++)
     for (const n of [...asha.entered(r)]) {
@@ -279,27 +349,125 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
     );
   }
 
-  // ---- status --------------------------------------------------------------------------------------------------
+  // ---- the baseline --------------------------------------------------------------------------------------------
   const running = new Set<number>();
+  /** Rungs whose baseline waits for a worker (ascending: rung 0 gates the first promotions) or is training. */
+  const baselineQueue: number[] = [];
+  const baselineRunning = new Set<number>();
+  const inFlight = (): number => running.size + baselineRunning.size;
+
+  /**
+   * The rungs whose baseline the study needs: rung 0 from the start and every rung a trial has entered (Δ and the
+   * gate are measured there); with --rerank, the rungs that hold a trial's result.
+   */
+  function neededBaselineRungs(): number[] {
+    const withResults = new Set([...rungMetrics.keys()].map((k) => Number(k.split(':')[1])));
+    return cfg.ladder
+      .map((_, r) => r)
+      .filter((r) => (rerank ? withResults.has(r) : r === 0 || asha.entered(r).length > 0));
+  }
+
+  /** Queues every needed baseline that is neither recorded, queued nor running; creates the baseline row first. */
+  function ensureBaselines(): void {
+    const missing = neededBaselineRungs().filter(
+      (r) => !baselineResults[r] && !baselineQueue.includes(r) && !baselineRunning.has(r),
+    );
+    if (missing.length === 0) return;
+    store.transaction(() => {
+      if (!baselineRow) {
+        const metrics: TrialMetrics = { rungs: {}, baseline: BASELINE_HEAD };
+        const row = {
+          number: BASELINE_NUMBER,
+          expr: BASELINE_HEAD,
+          params: null,
+          hash: null,
+          state: 'queued' as const,
+          rejectReason: null,
+          metrics,
+          seed: cfg.trainSeed,
+        };
+        baselineRow = { ...row, id: store.addTrial(studyId, row), rung: 0 };
+      }
+      baselineQueue.push(...missing);
+      baselineQueue.sort((a, b) => a - b);
+      syncBaselineRow();
+    });
+  }
+
+  /**
+   * Writes the baseline row's state (call inside a transaction): running or queued while a rung is pending, else
+   * complete at its highest rung (failed if a rung failed); its metrics hold every rung's result.
+   */
+  function syncBaselineRow(): void {
+    const b = baselineRow;
+    if (!b) return;
+    const done = baselineResults.flatMap((m, r) => (m ? [r] : []));
+    let state: TrialState;
+    let rung: number;
+    if (baselineRunning.size > 0) {
+      state = 'running';
+      rung = Math.min(...baselineRunning);
+    } else if (baselineQueue.length > 0) {
+      state = 'queued';
+      rung = baselineQueue[0]!;
+    } else {
+      state = done.some((r) => baselineValue(r) === null) ? 'failed' : 'complete';
+      rung = done.length > 0 ? Math.max(...done) : 0;
+    }
+    const metrics: TrialMetrics = {
+      rungs: Object.fromEntries(done.map((r) => [String(r), baselineResults[r]!])),
+      baseline: BASELINE_HEAD,
+    };
+    store.setTrialState(b.id, state, rung, metrics);
+    b.state = state;
+    b.rung = rung;
+    b.metrics = metrics;
+  }
+
+  ensureBaselines();
+  // A baseline row left 'running' by a dead driver, or one with nothing left to train, gets its derived state.
+  if (baselineRow) store.transaction(() => syncBaselineRow());
+
+  // ---- status --------------------------------------------------------------------------------------------------
   let rung0Done = 0;
   const rungCounts = (): number[] =>
     cfg.ladder.map((_, r) => asha.entered(r).filter((n) => asha.resultOf(n, r) !== undefined).length);
 
-  function bestTrial(): TrialRow | undefined {
-    for (let r = top; r >= 0; r--) {
-      const done = asha.entered(r).filter((n) => asha.resultOf(n, r));
-      if (done.length === 0) continue;
-      const pts = done.map((n) => asha.resultOf(n, r)!);
-      return rows.get(
-        done[
-          selectionOrder(
-            pts.map((p) => [p[0]!]),
-            done,
-          )[0]!
-        ]!,
-      );
+  function baselineStatuses(): BaselineStatus[] {
+    return cfg.ladder.map((_, r) => {
+      const m = baselineResults[r];
+      const v = baselineValue(r);
+      const state: BaselineStatus['state'] = m
+        ? v === null
+          ? 'failed'
+          : 'ok'
+        : baselineRunning.has(r)
+          ? 'running'
+          : baselineQueue.includes(r)
+            ? 'queued'
+            : 'none';
+      return { rung: r, head: BASELINE_HEAD, state, valAcc: v ?? null };
+    });
+  }
+
+  /**
+   * The best Δ of any trial at any rung so far: a maximum over recorded results, which only grow (and baselines are
+   * never replaced), so the live "best" cannot go down. Ties go to the higher rung, then the earlier trial.
+   */
+  function bestSoFar(): SearchStatus['best'] {
+    let best: SearchStatus['best'];
+    for (const [key, m] of rungMetrics) {
+      const [n, r] = key.split(':').map(Number) as [number, number];
+      const d = rungDelta(m, baselineValue(r));
+      if (d === null) continue;
+      if (
+        !best ||
+        d > best.delta ||
+        (d === best.delta && (r > best.rung || (r === best.rung && n < best.number)))
+      )
+        best = { number: n, rung: r, valAcc: m.valAcc!, delta: d, expr: rows.get(n)?.expr ?? '' };
     }
-    return undefined;
+    return best;
   }
 
   function status(): SearchStatus {
@@ -311,7 +479,6 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       else if (t.state === 'queued') queued++;
     }
     const elapsedMs = Date.now() - t0;
-    const b = bestTrial();
     const s: SearchStatus = {
       study: opts.study,
       space: space.name,
@@ -321,15 +488,13 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       queued,
       rungCounts: rungCounts(),
       rejections: { ...rejections },
+      baselines: baselineStatuses(),
       elapsedMs,
       rung0PerHour: elapsedMs > 0 ? (rung0Done * 3600_000) / elapsedMs : 0,
     };
     if (maxTrials !== undefined) s.maxTrials = maxTrials;
-    if (b) {
-      const r = asha.rungOf(b.number);
-      const res = asha.resultOf(b.number, r) ?? asha.resultOf(b.number, r - 1);
-      s.best = { number: b.number, rung: r, valAcc: res?.[0] ?? NaN, expr: b.expr };
-    }
+    const b = bestSoFar();
+    if (b) s.best = b;
     return s;
   }
 
@@ -371,7 +536,13 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
         reason = 'duplicate';
         detail = `same function as ${verdict.duplicateOf}`;
       }
-      const metrics: TrialMetrics | null = reason ? { rungs: {}, reject: detail ?? reason } : null;
+      // An evolved candidate keeps its parents' numbers with it, rejected or not: the family tree shows both.
+      const lineage = cand.parents && cand.parents.length > 0 ? { parents: cand.parents } : {};
+      const metrics: TrialMetrics | null = reason
+        ? { rungs: {}, reject: detail ?? reason, ...lineage }
+        : cand.parents && cand.parents.length > 0
+          ? { rungs: {}, ...lineage }
+          : null;
       const id = store.transaction(() =>
         store.addTrial(studyId, {
           number: n,
@@ -467,7 +638,92 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
     );
   };
 
+  /** The study's baseline at one rung: softmax-ce with exactly a trial's settings there (rungRunConfig). */
+  const dispatchBaseline = (r: number) => {
+    baselineRunning.add(r);
+    store.transaction(() => syncBaselineRow());
+    const job: TrialJob = {
+      number: BASELINE_NUMBER,
+      rung: r,
+      space: space.name,
+      headId: BASELINE_HEAD,
+      ladderRung: cfg.ladder[r]!,
+      trainSeed: cfg.trainSeed,
+      valFraction: cfg.valFraction,
+      ...(cfg.evalLimit !== undefined ? { evalLimit: cfg.evalLimit } : {}),
+    };
+    void executor.run(job).then(
+      (res) => onBaselineResult(r, res),
+      (e: unknown) => {
+        fatal ??= e instanceof Error ? e : new Error(String(e));
+        notify();
+      },
+    );
+  };
+
   const cancellations = new Map<string, number>();
+  const onBaselineResult = (r: number, res: RungMetrics | 'cancelled') => {
+    if (crashed || closing) return;
+    baselineRunning.delete(r);
+    try {
+      if (res === 'cancelled') {
+        const key = `baseline@${r}`;
+        const times = (cancellations.get(key) ?? 0) + 1;
+        cancellations.set(key, times);
+        if (times < MAX_CANCELLATIONS) {
+          baselineQueue.unshift(r);
+          store.transaction(() => syncBaselineRow());
+          notify();
+          return;
+        }
+        res = {
+          status: 'failed',
+          valAcc: null,
+          speed: null,
+          seconds: 0,
+          error: `its worker died ${times} times while training it`,
+        };
+      }
+      recordBaseline(r, res);
+    } catch (e) {
+      if (!(e instanceof Crash)) fatal ??= e instanceof Error ? e : new Error(String(e));
+    }
+    notify();
+  };
+
+  /**
+   * One transaction: the baseline's rung row and the promotions its floor unlocks (a gated rung promotes nothing
+   * before). A failed baseline sets no floor (−Infinity): the gate cannot judge, so ASHA alone decides there.
+   */
+  function recordBaseline(r: number, m: RungMetrics): void {
+    baselineResults[r] = m;
+    const promotions = asha.gated ? asha.setFloor(r, floorOf(r)) : [];
+    store.transaction(() => {
+      store.addRung({ trialId: baselineRow!.id, rung: r, metrics: m });
+      syncBaselineRow();
+      writePromotions(promotions);
+    });
+    queuePromotions(promotions);
+    ensureBaselines();
+    checkCrash();
+  }
+
+  /** Marks promoted trials queued at their new rung (inside the caller's transaction), skipping `except`. */
+  function writePromotions(promotions: Array<[number, number]>, except?: number): void {
+    for (const [p, to] of promotions) {
+      if (p === except) continue;
+      const pt = rows.get(p)!;
+      store.setTrialState(pt.id, 'queued', to);
+      pt.state = 'queued';
+      pt.rung = to;
+    }
+  }
+
+  function queuePromotions(promotions: Array<[number, number]>): void {
+    for (const [p, to] of promotions) queue.push({ number: p, rung: to });
+    sortQueue();
+  }
+
   const onResult = (job: { number: number; rung: number }, res: RungMetrics | 'cancelled') => {
     // After a crash nothing is written; after a stop the trial is re-queued below, from `running`.
     if (crashed || closing) return;
@@ -516,16 +772,12 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       t.state = d.state;
       t.rung = d.rung;
       t.metrics = metrics;
-      for (const [p, to] of promotions) {
-        if (p === n) continue;
-        const pt = rows.get(p)!;
-        store.setTrialState(pt.id, 'queued', to);
-        pt.state = 'queued';
-        pt.rung = to;
-      }
+      writePromotions(promotions, n);
     });
-    for (const [p, to] of promotions) queue.push({ number: p, rung: to });
-    sortQueue();
+    rungMetrics.set(`${n}:${r}`, m);
+    queuePromotions(promotions);
+    // A promotion into a rung no trial had reached needs that rung's baseline (for Δ, and for the gate above it).
+    ensureBaselines();
     if (r === 0) {
       rung0Done++;
       sampler.tell({ number: n, candidate: candidateOf(t), outcome: outcomeOf(m) });
@@ -544,7 +796,14 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       const stopping = stopReason === 'interrupted' || stopReason === 'budget';
       let last: ReturnType<typeof proposeOne> | null = null;
       if (!stopping) {
-        while (running.size < executor.size) {
+        while (inFlight() < executor.size) {
+          // Baselines first: Δ is measured from them, and a gated rung promotes nothing until its own is in.
+          const baselineRung = baselineQueue.shift();
+          if (baselineRung !== undefined) {
+            dispatchBaseline(baselineRung);
+            continue;
+          }
+          if (rerank) break;
           if (queue.length === 0) {
             last = proposeOne();
             if (last !== 'queued') break;
@@ -554,11 +813,19 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
           dispatch(job);
         }
         // Look ahead: filter the next candidates while the workers train, so that a free worker finds one waiting.
-        if ((last === null || last === 'queued') && queue.filter((j) => j.rung === 0).length < executor.size)
+        if (
+          !rerank &&
+          (last === null || last === 'queued') &&
+          queue.filter((j) => j.rung === 0).length < executor.size
+        )
           last = proposeOne() === 'queued' ? 'yield' : last;
       }
       emit();
-      if (running.size === 0 && (stopping || queue.length === 0)) {
+      if (rerank && inFlight() === 0 && (stopping || baselineQueue.length === 0)) {
+        stopReason ??= 'rerank';
+        break;
+      }
+      if (inFlight() === 0 && (stopping || (queue.length === 0 && baselineQueue.length === 0))) {
         if (stopping || last === 'limit') break;
         if (last === 'blocked') throw new Error('search: the sampler waits for results but none are pending');
       }
@@ -587,6 +854,12 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
   // Interrupted or out of time: what was running goes back to the queue for a later --resume.
   closing = true;
   await executor.close();
+  if (baselineRunning.size > 0) {
+    baselineQueue.push(...baselineRunning);
+    baselineQueue.sort((x, y) => x - y);
+    baselineRunning.clear();
+    store.transaction(() => syncBaselineRow());
+  }
   if (running.size > 0) {
     store.transaction(() => {
       for (const n of running) {
@@ -603,7 +876,9 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
   return summarize(stopReason, (Date.now() - t0) / 1000, rung0Done);
 
   function summarize(reason: SearchSummary['stopReason'], seconds: number, r0: number): SearchSummary {
+    const baselines = cfg.ladder.map((_, r) => baselineValue(r));
     const view = (t: TrialRow): TrialView => {
+      const rungs = t.metrics?.rungs ?? {};
       const v: TrialView = {
         id: t.id,
         number: t.number,
@@ -611,6 +886,10 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
         expr: t.expr,
         rung: t.rung,
         metrics: t.metrics,
+        score: trialScore(rungs, baselines),
+        deltas: Object.fromEntries(
+          Object.entries(rungs).map(([r, m]) => [r, rungDelta(m, baselines[Number(r)])]),
+        ),
       };
       if (t.params) v.params = t.params;
       return v;
@@ -618,7 +897,9 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
     const evaluated = [...rows.values()]
       .filter((t) => t.state !== 'rejected')
       .sort((a, b) => a.number - b.number);
-    const b = bestTrial();
+    const views = evaluated.map(view);
+    const ranked = rankByScore(views).filter((v) => v.score !== null && v.score.valAcc !== null);
+    const margin = gateMargin ?? DEFAULT_PROMOTION_MARGIN;
     const rung0Seconds = evaluated
       .map((t) => t.metrics?.rungs['0']?.seconds)
       .filter((x): x is number => x !== undefined && x > 0);
@@ -629,9 +910,13 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       space: space.name,
       config: cfg,
       stopReason: reason,
-      trials: evaluated.map(view),
+      trials: views,
+      ranking: ranked.map((v) => v.number),
       rejections: { ...rejections },
-      best: b ? view(b) : null,
+      best: ranked[0] ?? null,
+      baseline: { head: BASELINE_HEAD, trialId: baselineRow?.id ?? null, rungs: baselineStatuses() },
+      promotionMargin: gateMargin ?? null,
+      verdict: rankingVerdict(ranked[0] ?? null, margin),
       throughput: {
         rung0Evaluations: r0,
         seconds,
@@ -646,8 +931,9 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       for (let r = top; r >= 0; r--) {
         const done = asha.entered(r).filter((n) => asha.resultOf(n, r));
         if (done.length === 0) continue;
+        const byNumber = new Map(views.map((v) => [v.number, v]));
         summary.pareto = paretoFront(done.map((n) => asha.resultOf(n, r)!)).map((i) =>
-          view(rows.get(done[i]!)!),
+          byNumber.get(done[i]!)!,
         );
         break;
       }

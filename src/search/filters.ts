@@ -52,12 +52,14 @@ export const TOY_TASK: ToyTaskOptions = {
   minAccuracy: 0.9,
 };
 
-interface ProbeData {
+/** Logits [B, C] (row-major) and labels of a probe batch. */
+export interface ProbeData {
   z: Float64Array;
   y: Int32Array;
 }
 
-function probeData(): ProbeData {
+/** The fixed probe batch every candidate is checked and hashed on. */
+export function probeData(): ProbeData {
   const rng = new Rng(PROBE.seed, 'probe');
   const { batch: B, classes: C, scales } = PROBE;
   const z = new Float64Array(B * C);
@@ -68,6 +70,49 @@ function probeData(): ProbeData {
     y[b] = rng.int(C);
   }
   return { z, y };
+}
+
+/** How many other logit batches the output-dependence check compares the probe with. */
+export const Z_PROBES = 2;
+/** δ that changes by less than this (relative to max(1, max |δ|)) when z changes counts as constant in z. */
+export const Z_DEPENDENCE_TOLERANCE = 1e-9;
+
+/**
+ * Other logit batches with the probe's labels and row scales: what changes between them and the probe is z alone, so
+ * a δ (or loss gradient) that comes out the same on all of them does not read the network's output.
+ */
+function otherLogits(base: ProbeData, count = Z_PROBES): ProbeData[] {
+  const { batch: B, classes: C, scales } = PROBE;
+  return Array.from({ length: count }, (_, i) => {
+    const rng = new Rng(PROBE.seed, `probe-z-${i}`);
+    const z = new Float64Array(B * C);
+    for (let b = 0; b < B; b++) {
+      const s = scales[b % scales.length]!;
+      for (let k = 0; k < C; k++) z[b * C + k] = s * rng.normal();
+    }
+    return { z, y: base.y };
+  });
+}
+
+/**
+ * Why a head does not depend on z, or undefined when it does: its δ is the same on every batch (a function of the
+ * labels only, like −t or 0.001 − t: it pushes the target logit up by a fixed amount forever and never learns from
+ * its mistakes), or its prediction is (an output activation that ignores z predicts the same class whatever the
+ * network says). `first` is the probe's result; the others are evaluated here, in float64.
+ */
+export function independenceFromZ(head: Head, first: ProbeResult, others: ProbeData[]): string | undefined {
+  const results = others.map((d) => probeHead(head, 'float64', d));
+  let scale = 1;
+  for (const v of first.delta) if (Math.abs(v) > scale) scale = Math.abs(v);
+  const sameDelta = results.every((r) =>
+    r.delta.every((v, i) => Math.abs(v - first.delta[i]!) <= Z_DEPENDENCE_TOLERANCE * scale),
+  );
+  if (sameDelta)
+    return `δ does not depend on z: the same on ${others.length + 1} probe batches with different logits`;
+  const samePrediction = results.every((r) => r.prediction.every((p, i) => p === first.prediction[i]));
+  if (samePrediction)
+    return `the prediction does not depend on z: the same classes on ${others.length + 1} probe batches with different logits`;
+  return undefined;
 }
 
 interface ToyData {
@@ -228,11 +273,13 @@ export interface FilterCounters {
 }
 
 /**
- * The pre-training filters, cheapest first: parse/type → probe (non-finite) → functional hash (duplicate of a trial or
- * of a known head) → direction of δ → toy task. Each rejection names its reason; the driver counts them.
+ * The pre-training filters, cheapest first: parse/type → probe (non-finite) → output dependence (δ or prediction the
+ * same whatever z is) → functional hash (duplicate of a trial or of a known head) → direction of δ → toy task. Each
+ * rejection names its reason; the driver counts them.
  */
 export class HeadFilter implements CandidateFilter {
   private readonly probe = probeData();
+  private readonly otherProbes = otherLogits(this.probe);
   private readonly toy: ToyData;
   private known: Map<string, string> | null = null;
   /** The known heads' δ (normalised as nearKnownHead compares it) and scale floor, for the tolerance check. */
@@ -368,6 +415,14 @@ export class HeadFilter implements CandidateFilter {
         detail: 'non-finite loss or δ on the probe batch',
       };
     const hash = hashProbe(this.space.name, r64, this.scaleInvariant);
+    // Before the duplicate check: a δ of the labels alone is junk whatever else it equals, and says so.
+    let constant: string | undefined;
+    try {
+      constant = independenceFromZ(head, r64, this.otherProbes);
+    } catch {
+      constant = undefined; // it ran on the probe; a failure on other logits is not evidence of independence
+    }
+    if (constant) return { candidate: canonical, hash, reason: 'constant-in-z', detail: constant };
     if (this.withKnown) {
       const known = this.knownHeadFor(r64, hash);
       if (known) return { candidate: canonical, hash, duplicateOf: `known head ${known}` };

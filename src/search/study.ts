@@ -2,6 +2,7 @@ import { SPACE_NAMES, type Objective, type SpaceName } from './types.js';
 import { DEFAULT_EVOLUTION, type EvolutionOptions } from './samplers/evolution.js';
 import { getModel } from '../nn/models/index.js';
 import type { OptimizerKind } from '../train/config.js';
+import { DEFAULT_PROMOTION_MARGIN } from './ranking.js';
 
 /** One fidelity of the ladder: what a trial trains at that rung. */
 export interface Rung {
@@ -38,6 +39,12 @@ export interface StudyConfig {
    * adaptive optimizer (c·δ then trains like δ); absent in studies stored before the option existed.
    */
   scaleInvariantHash?: boolean;
+  /**
+   * The promotion gate: ASHA promotes a trial only if its validation accuracy is at most this much (a fraction: 0.02
+   * = 2 points) below the study's softmax-ce baseline at that rung. Absent in studies stored before the gate existed,
+   * which keep their ungated promotions on --resume (they were made that way and are replayed, not re-decided).
+   */
+  promotionMargin?: number;
 }
 
 export const OBJECTIVES: readonly Objective[] = ['acc', 'speed'];
@@ -118,6 +125,7 @@ export function makeStudyConfig(
     ...(opts.cmaesLambda !== undefined ? { cmaesLambda: opts.cmaesLambda } : {}),
     ...(opts.tune !== undefined ? { tune: opts.tune } : {}),
     scaleInvariantHash: opts.scaleInvariantHash ?? ladderIsScaleInvariant(ladder),
+    promotionMargin: opts.promotionMargin ?? DEFAULT_PROMOTION_MARGIN,
   };
 }
 

@@ -12,10 +12,11 @@ export const FINISHED_STATES: ReadonlySet<TrialState> = new Set<TrialState>([
   'rejected',
 ]);
 
-export type RejectReason = 'parse' | 'non-finite' | 'wrong-sign' | 'toy-task' | 'duplicate';
+export type RejectReason = 'parse' | 'non-finite' | 'constant-in-z' | 'wrong-sign' | 'toy-task' | 'duplicate';
 export const REJECT_REASONS: readonly RejectReason[] = [
   'parse',
   'non-finite',
+  'constant-in-z',
   'wrong-sign',
   'toy-task',
   'duplicate',
@@ -36,6 +37,10 @@ export interface TrialMetrics {
   rungs: Record<string, RungMetrics>;
   /** What the reject filter said, for rejected trials. */
   reject?: string;
+  /** Set on the study's baseline trial (number BASELINE_NUMBER): the registry head it trains. */
+  baseline?: string;
+  /** The trials an evolved candidate was bred from (the family tree the dashboard draws). */
+  parents?: number[];
 }
 
 /** What the driver sends a worker: one trial at one rung. */
@@ -44,7 +49,8 @@ export interface TrialJob {
   number: number;
   rung: number;
   space: string;
-  candidate: Candidate;
+  /** Absent for the study's baseline, which trains the registry head `headId` (softmax-ce). */
+  candidate?: Candidate;
   headId: string;
   ladderRung: Rung;
   trainSeed: number;

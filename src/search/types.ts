@@ -12,6 +12,11 @@ export const SPACE_NAMES: readonly SpaceName[] = ['loss', 'delta', 'activation',
 export interface Candidate {
   expr: string;
   params?: number[];
+  /**
+   * The trial numbers this candidate was bred from (evolution: the mutated parent, or both parents of a crossover);
+   * absent for a fresh sample. Lineage only: it never changes what the candidate is, its hash or its training.
+   */
+  parents?: number[];
 }
 
 /** Thrown by a space for a candidate that does not parse or type-check; the filter counts it as 'parse'. */

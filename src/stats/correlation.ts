@@ -34,13 +34,26 @@ function pearsonOf(x: readonly number[], y: readonly number[]): number {
   return sxx === 0 || syy === 0 ? NaN : Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
 }
 
-/** 1-based ranks, ties sharing their average rank (as Spearman's ρ with ties requires). */
-export function ranks(xs: readonly number[]): number[] {
+/**
+ * Relative tolerance under which two values count as tied. Means of accuracies (k/N summed in different orders) that
+ * are equal on paper differ in the last bits of a double (~1e-16 relative); real differences between heads are at
+ * least 1/N of a test set (1e-4) or, for continuous metrics, far above 1e-9 relative.
+ */
+export const RANK_TIE_TOLERANCE = 1e-9;
+
+/**
+ * 1-based ranks, ties sharing their average rank (as Spearman's ρ with ties requires). Values within
+ * `tol`·max(1, max|x|) of the first value of their run of ties are tied, so float rounding cannot split an exact tie.
+ */
+export function ranks(xs: readonly number[], tol = RANK_TIE_TOLERANCE): number[] {
   const idx = xs.map((_, i) => i).sort((a, b) => xs[a] - xs[b]);
+  const scale = Math.max(1, ...xs.map((x) => (Number.isFinite(x) ? Math.abs(x) : 0)));
+  const eps = tol * scale;
   const out = new Array<number>(xs.length);
   for (let i = 0; i < idx.length;) {
     let j = i;
-    while (j + 1 < idx.length && xs[idx[j + 1]] === xs[idx[i]]) j++;
+    // Against the run's first value, not the previous one, so a chain of near-ties cannot grow without bound.
+    while (j + 1 < idx.length && xs[idx[j + 1]] - xs[idx[i]] <= eps) j++;
     for (let k = i; k <= j; k++) out[idx[k]] = (i + j) / 2 + 1;
     i = j + 1;
   }

@@ -1,4 +1,4 @@
-export { Store, StoreError, openStore, type OpenOptions } from './store.js';
+export { Store, StoreError, openStore, checkStore, makeFolders, type OpenOptions } from './store.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { TRIAL_STATES } from './types.js';
 export type {
@@ -21,4 +21,6 @@ export type {
   RungRecord,
   FeatureSketch,
   CkaRow,
+  JobEventInput,
+  JobEventRow,
 } from './types.js';

@@ -93,6 +93,17 @@ CREATE TABLE IF NOT EXISTS trial_rungs (
   metrics TEXT,
   PRIMARY KEY (trial_id, rung)
 );
+CREATE TABLE IF NOT EXISTS job_events (
+  id INTEGER PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  run_key TEXT,
+  grid TEXT,
+  type TEXT NOT NULL,
+  epoch INTEGER,
+  payload TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS job_events_run ON job_events(run_key);
 `;
 
 /** Columns added after a table may already exist in an older file (ALTER TABLE ADD COLUMN when missing). */

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ADDED_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import {
   TRIAL_STATES,
@@ -8,6 +8,8 @@ import {
   type EpochInput,
   type FeatureSketch,
   type EpochRecordRow,
+  type JobEventInput,
+  type JobEventRow,
   type RunFilter,
   type RunInput,
   type RunRecord,
@@ -33,6 +35,8 @@ export class StoreError extends Error {
 export interface OpenOptions {
   /** Open an existing file without writing (reports). */
   readonly?: boolean;
+  /** With readonly: only check that the file is headroom's (or may become it), nothing else (see checkStore). */
+  checkOnly?: boolean;
   /** SQLite busy timeout in ms; default 10000 (a reader may briefly hold a lock during a WAL checkpoint). */
   busyTimeoutMs?: number;
 }
@@ -138,6 +142,59 @@ function checkState(state: string): void {
 }
 
 /**
+ * A connection that reads an existing file and never writes to it. It is opened read-write at the file level with
+ * `query_only`: a read-only connection to a WAL database creates its -wal and -shm files and cannot remove them, while
+ * SQLite removes them when the last read-write connection closes, so a reader leaves the folder as it found it. Where
+ * the file cannot be opened for writing, a plain read-only connection.
+ */
+function openReader(path: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { fileMustExist: true });
+    db.pragma('query_only = ON');
+    return db;
+  } catch {
+    db?.close();
+    return new Database(path, { readonly: true, fileMustExist: true });
+  }
+}
+
+/**
+ * Refuses (StoreError, exit 2) a file that is not a headroom database, or is a newer headroom's, without writing to it
+ * or creating anything: a command checks its --db with this before slow validation, and opens it for writing later.
+ * A missing or empty file passes (it may become a headroom database).
+ */
+export function checkStore(path: string): void {
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return;
+  }
+  if (size > 0) new Store(path, { readonly: true, checkOnly: true }).close();
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time. Node's recursive mkdir never returns where a parent
+ * exists but refuses new entries with ENOENT (procfs, sysfs: it retries the parent forever); level by level, that
+ * is one ENOENT error naming the folder.
+ */
+export function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // made meanwhile by another process
+    }
+  }
+}
+
+/**
  * Typed repository over one SQLite file. One process writes (the CLI driver); others may read at the same time (WAL).
  * Methods that write several rows do so in one transaction, so a process killed mid-call leaves the file as it was.
  */
@@ -150,20 +207,24 @@ export class Store {
     this.path = path;
     this.now = now;
     const memory = path === ':memory:' || path === '';
-    if (!memory && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+    if (!memory && !opts.readonly) makeFolders(dirname(path));
     try {
-      this.db = new Database(path, opts.readonly ? { readonly: true, fileMustExist: true } : {});
+      this.db = opts.readonly ? openReader(path) : new Database(path);
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 10000))}`);
+    } catch (e) {
+      throw new StoreError(`cannot open database '${path}': ${e instanceof Error ? e.message : String(e)}`);
+    }
+    try {
+      // Before anything that writes (switching to WAL rewrites the file header): another program's database, or a
+      // newer headroom's, is refused untouched.
+      this.checkOwnership();
+      if (opts.readonly && opts.checkOnly) return;
       if (!opts.readonly) {
         if (!memory) this.db.pragma('journal_mode = WAL');
         // WAL + NORMAL: a committed transaction survives a killed process; only an OS crash may lose the last one.
         this.db.pragma('synchronous = NORMAL');
       }
       this.db.pragma('foreign_keys = ON');
-    } catch (e) {
-      throw new StoreError(`cannot open database '${path}': ${e instanceof Error ? e.message : String(e)}`);
-    }
-    try {
       this.migrate(!!opts.readonly);
     } catch (e) {
       this.db.close();
@@ -174,26 +235,78 @@ export class Store {
     }
   }
 
-  private migrate(readonly: boolean): void {
-    const hasMeta = this.db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
-      .get();
-    if (hasMeta) {
-      const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-        { value: string } | undefined;
-      const version = row ? Number(row.value) : 0;
-      if (version > SCHEMA_VERSION) {
+  /** The names of the file's own tables and indices (SQLite's internal ones left out). */
+  private objectNames(): Set<string> {
+    let rows: { name: string }[];
+    try {
+      rows = this.db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'",
+        )
+        .all() as { name: string }[];
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
         throw new StoreError(
-          `'${this.path}' has schema version ${version}, newer than this headroom's ${SCHEMA_VERSION}; update headroom.`,
+          `'${this.path}' is not a SQLite database (${e instanceof Error ? e.message : String(e)}); give --db a new file name or a headroom database.`,
         );
+      throw e;
+    }
+    return new Set(rows.map((r) => r.name));
+  }
+
+  /**
+   * A database is headroom's or it is refused: an empty file (or one without tables) may become a headroom database;
+   * one with tables needs headroom's `meta` schema version and `runs` table, at a version this headroom knows.
+   */
+  private checkOwnership(): void {
+    const names = this.objectNames();
+    if (names.size === 0) return;
+    let version: number | null = null;
+    if (names.has('meta') && names.has('runs')) {
+      try {
+        const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+          { value: unknown } | undefined;
+        const v = row ? Number(row.value) : NaN;
+        version = Number.isInteger(v) && v > 0 ? v : null;
+      } catch {
+        version = null; // a 'meta' table without key/value columns is another program's
       }
     }
+    if (version === null) {
+      const shown = [...names].slice(0, 5).join(', ') + (names.size > 5 ? ', …' : '');
+      throw new StoreError(
+        `'${this.path}' is another program's SQLite database (${shown}), not a headroom database; it is left untouched, give --db a new file name.`,
+      );
+    }
+    if (version > SCHEMA_VERSION)
+      throw new StoreError(
+        `'${this.path}' has schema version ${version}, newer than this headroom's ${SCHEMA_VERSION}; update headroom.`,
+      );
+  }
+
+  /** True when the file already has every table, index and column of this schema version (nothing to write). */
+  private upToDate(): boolean {
+    const names = this.objectNames();
+    const expected = [...SCHEMA_SQL.matchAll(/CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)/g)].map((m) => m[1]);
+    if (!expected.every((n) => names.has(n))) return false;
+    if (this.schemaVersion() !== SCHEMA_VERSION) return false;
+    return ADDED_COLUMNS.every((c) =>
+      (this.db.prepare(`PRAGMA table_info(${c.table})`).all() as { name: string }[]).some(
+        (col) => col.name === c.column,
+      ),
+    );
+  }
+
+  private migrate(readonly: boolean): void {
     if (readonly) {
       if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").get()) {
         throw new StoreError(`'${this.path}' is not a headroom database (no 'runs' table).`);
       }
       return;
     }
+    // Opening a current database writes nothing: a read-only command, or one refused later, leaves the file as it was.
+    if (this.upToDate()) return;
     this.db.transaction(() => {
       this.db.exec(SCHEMA_SQL);
       for (const c of ADDED_COLUMNS) {
@@ -429,6 +542,56 @@ export class Store {
   }
 
   /** Epochs of one run, by epoch. */
+  /**
+   * Journals one job event (a run started, an epoch finished) while the run is in flight, so that a reader of the
+   * database sees progress before the run's row exists. Finished runs stay in `runs`/`epochs`; this is the live part.
+   */
+  addJobEvent(e: JobEventInput): number {
+    const r = this.db
+      .prepare(
+        'INSERT INTO job_events (job_id, run_key, grid, type, epoch, payload, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        e.jobId,
+        e.runKey ?? null,
+        e.grid ?? null,
+        e.type,
+        e.epoch ?? null,
+        JSON.stringify(e.payload),
+        this.now(),
+      );
+    return Number(r.lastInsertRowid);
+  }
+
+  /** Journaled job events after `afterId` (all by default), oldest first. */
+  listJobEvents(opts: { afterId?: number; grid?: string } = {}): JobEventRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, job_id, run_key, grid, type, epoch, payload, at FROM job_events
+         WHERE id > ? AND (? IS NULL OR grid = ?) ORDER BY id`,
+      )
+      .all(opts.afterId ?? 0, opts.grid ?? null, opts.grid ?? null) as Array<{
+      id: number;
+      job_id: string;
+      run_key: string | null;
+      grid: string | null;
+      type: string;
+      epoch: number | null;
+      payload: string;
+      at: string;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      jobId: r.job_id,
+      runKey: r.run_key,
+      grid: r.grid,
+      type: r.type,
+      epoch: r.epoch,
+      payload: JSON.parse(r.payload) as unknown,
+      at: r.at,
+    }));
+  }
+
   listEpochs(runId: number): EpochRecordRow[] {
     return (this.db.prepare('SELECT * FROM epochs WHERE run_id = ? ORDER BY epoch').all(runId) as Row[]).map(
       toEpoch,
@@ -490,6 +653,30 @@ export class Store {
     const text = typeof config === 'string' ? config : JSON.stringify(config);
     const info = this.db.prepare('UPDATE studies SET config = ? WHERE id = ?').run(text, id);
     if (info.changes === 0) throw new StoreError(`no study with id ${id} in ${this.path}`);
+  }
+
+  /**
+   * Notes the settings of a study a command is about to create (a `meta` row 'pending-study:<name>'), so that when the
+   * command dies before the study row is written, `search --resume` can still start it from those settings.
+   */
+  setPendingStudy(name: string, config: string | object): void {
+    const text = typeof config === 'string' ? config : JSON.stringify(config);
+    this.db
+      .prepare(
+        'INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
+      .run(`pending-study:${name}`, text);
+  }
+
+  /** The settings noted by setPendingStudy, or undefined. */
+  getPendingStudy(name: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(`pending-study:${name}`) as
+      { value: string } | undefined;
+    return row?.value;
+  }
+
+  clearPendingStudy(name: string): void {
+    this.db.prepare('DELETE FROM meta WHERE key = ?').run(`pending-study:${name}`);
   }
 
   // ---------------------------------------------------------------------------------------------------- trials

@@ -208,3 +208,23 @@ export interface RungRecord<M = RungMetricsLike> {
   seconds: number | null;
   metrics: M;
 }
+
+export interface JobEventInput {
+  jobId: string;
+  runKey?: string;
+  grid?: string;
+  type: string;
+  epoch?: number;
+  payload: unknown;
+}
+
+export interface JobEventRow {
+  id: number;
+  jobId: string;
+  runKey: string | null;
+  grid: string | null;
+  type: string;
+  epoch: number | null;
+  payload: unknown;
+  at: string;
+}

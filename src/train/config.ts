@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { RecipeConfig } from './recipes.js';
 
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adadelta';
 
@@ -34,6 +35,11 @@ export interface RunConfig {
   repr?: boolean;
   /** Restricts training to these classes (relabelled 0..k−1): the transfer-to-unseen-classes experiment. */
   classes?: number[];
+  /**
+   * A training recipe beyond the optimizer (train/recipes.ts): its name, lr schedule and augmentation. Absent: constant
+   * lr, no augmentation (the reference settings), and the run key of configs from before recipes existed.
+   */
+  recipe?: RecipeConfig;
 }
 
 export interface EpochRecord {
@@ -49,6 +55,11 @@ export type RunStatus = 'ok' | 'diverged' | 'failed';
 export interface RunResult {
   config: RunConfig;
   status: RunStatus;
+  /**
+   * Where it trained (exec/machine.ts: host, cores, CPU, BLAS and core type, libtorch version), stamped by the worker
+   * that ran it, so a run trained on a queue worker is not credited to the driver's machine.
+   */
+  machine?: string;
   divergedEpoch?: number;
   error?: string;
   epochs: EpochRecord[];

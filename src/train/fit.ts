@@ -19,10 +19,12 @@ import {
   type DataSplits,
 } from '../data/index.js';
 import { getModel, type Body } from '../nn/models/index.js';
-import { createOutputLayer, getHead, type Head } from '../heads/index.js';
+import { createOutputLayer, resolveHead, type Head } from '../heads/index.js';
 import { makeOptimizer } from '../optim/index.js';
 import { ece as expectedCalibrationError, matrix } from '../metrics/index.js';
 import type { EpochRecord, FeatureSketch, RunConfig, RunResult } from './config.js';
+import { checkSchedule, lrAt } from './schedule.js';
+import { Augmenter } from './augment.js';
 
 export interface FitDeps {
   /** Pre-loaded splits (grids reuse one copy across runs). */
@@ -32,6 +34,8 @@ export interface FitDeps {
   checkpoint?: () => void;
   /** A head that is not in the registry: search candidates. */
   headOverride?: Head;
+  /** Called before each update with its number (0-based) and the lr it uses (the recipe's schedule; tests). */
+  onStep?: (step: number, lr: number) => void;
   /** Called with the trained body and output layer before they are disposed (representation metrics). */
   afterTraining?: (ctx: TrainedModel) => Promise<Record<string, number>> | Record<string, number>;
 }
@@ -50,9 +54,9 @@ export interface TrainedModel {
 
 /** The split is fixed (seed 0) across run seeds so that every head is selected on the same validation examples. */
 const SPLIT_SEED = 0;
-const EVAL_BATCH = 1000;
+export const EVAL_BATCH = 1000;
 /** Steps between checkpoint() calls: often enough that an orphaned worker stops within a second or two. */
-const CHECKPOINT_STEPS = 32;
+export const CHECKPOINT_STEPS = 32;
 
 /** Thrown before anything is built when the run names a device this libtorch cannot use. */
 export class DeviceUnavailableError extends Error {
@@ -151,7 +155,13 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
     const body = spec.createBody(data.train.sampleShape, { seed: cfg.seed });
     disposers.push(() => body.dispose());
     body.toDevice(device);
-    const head = deps.headOverride ?? getHead(cfg.head, cfg.headParams);
+    const head =
+      deps.headOverride ??
+      resolveHead(
+        cfg.candidate
+          ? { kind: 'candidate', id: cfg.head, ...cfg.candidate }
+          : { kind: 'registry', id: cfg.head, ...(cfg.headParams ? { params: cfg.headParams } : {}) },
+      );
     const numClasses = data.train.numClasses;
     const outputLayer = createOutputLayer(head.outputLayer, body.featureDim, numClasses);
     disposers.push(() => outputLayer.dispose());
@@ -161,6 +171,15 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
     const { kind, ...hyper } = cfg.optimizer;
     const optimizer = makeOptimizer(kind, params, hyper);
     disposers.push(() => optimizer.dispose());
+    // The recipe's schedule sets the lr of every update from the optimizer's (peak) lr; no recipe: constant.
+    const schedule = cfg.recipe?.schedule ?? { kind: 'constant' as const };
+    checkSchedule(schedule);
+    const clock = { stepsPerEpoch: Math.ceil(train.n / cfg.batchSize), epochs: cfg.epochs };
+    const augment = cfg.recipe?.augment;
+    if (augment && data.train.sampleShape.length !== 3)
+      throw new Error(
+        `recipe '${cfg.recipe!.name}' crops and flips images, but ${cfg.dataset} examples have shape [${data.train.sampleShape.join(', ')}]`,
+      );
 
     let step = 0;
     let trainSeconds = 0;
@@ -173,10 +192,16 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
       const lossSum = keep(zeros([], { dtype: 'float64', device }));
       let seen = 0;
       let trainLoss: number;
+      // Each example of each batch gets its own crop and flip, drawn from a stream of its own per (seed, epoch).
+      const augmenter = augment ? new Augmenter(augment, cfg.seed, epoch) : null;
       try {
         for (const batch of deviceBatches(train, cfg.batchSize, { shuffle: true, seed: cfg.seed, epoch })) {
           scope(() => {
-            const { z, featureNorm } = outputLayer.forwardWithNorm(body.forward(batch.x));
+            const lr = lrAt(schedule, cfg.optimizer.lr, step, clock);
+            if (schedule.kind !== 'constant') optimizer.setLr(lr);
+            deps.onStep?.(step, optimizer.lr);
+            const x = augmenter ? augmenter.apply(batch.x) : batch.x;
+            const { z, featureNorm } = outputLayer.forwardWithNorm(body.forward(x));
             const objective = head.objective({ z, y: batch.y, featureNorm, step, numClasses });
             objective.backward();
             optimizer.step();
@@ -265,7 +290,7 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
   return result;
 }
 
-function restrictClasses(d: DataSplits, classes: number[]): DataSplits {
+export function restrictClasses(d: DataSplits, classes: number[]): DataSplits {
   return {
     train: subsetByClasses(d.train, classes),
     val: subsetByClasses(d.val, classes),

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { summarizeRuns, type RunView } from '../../src/compare/summary.js';
-import { markdownTable } from '../../src/compare/table.js';
+import { summarizeGrid, summarizeRuns, type RunView } from '../../src/compare/summary.js';
+import { formatTable, markdownTable } from '../../src/compare/table.js';
 
 function run(
   head: string,
@@ -39,9 +39,12 @@ test('a clearly better head is significant, an identical one is not, and the bas
   assert.equal(byHead.same.delta?.verdict, 'no significant difference');
   // Holm: the adjusted p is never below the raw p.
   for (const r of rows) if (r.delta) assert.ok(r.delta.pHolm >= r.delta.p - 1e-15);
-  // the Δ CI brackets the mean difference
+  // the Δ CI brackets the mean difference (closed: 'better' is the baseline shifted by exactly 0.05, so its per-seed
+  // differences are constant and the paired interval the verdict uses has zero width)
   const d = byHead.better.delta!;
-  assert.ok(d.ci[0] < d.mean && d.mean < d.ci[1]);
+  assert.equal(d.test, 'paired');
+  assert.ok(d.ci[0] <= d.mean && d.mean <= d.ci[1]);
+  assert.ok(d.welch.ci[0] < d.mean && d.mean < d.welch.ci[1]);
 });
 
 test('convergence: epochs to the target and mean validation accuracy over epochs', () => {
@@ -112,4 +115,71 @@ test('representation metrics are tested against the baseline head and marked in 
     ),
     /Holm across heads/,
   );
+});
+
+test('paired and Welch side by side: seed-matched runs use the paired test, whose p is the hand-computed one', () => {
+  // Per-seed differences (2, 7, 4, 5, 2)e-4: paired t = 4/√0.9 on 4 df (p = 0.013517 by scipy's ttest_rel), while
+  // Welch on the same values gives p = 0.198 (scipy's ttest_ind, equal_var=False).
+  const a = [0.9832, 0.9841, 0.9829, 0.9835, 0.9838];
+  const b = [0.983, 0.9834, 0.9825, 0.983, 0.9836];
+  const runs = [
+    ...b.map((x, i) => run('softmax-ce', i + 1, x, [x])),
+    ...a.map((x, i) => run('head', i + 1, x, [x])),
+  ];
+  const { rows, panels } = summarizeGrid(runs, { baseline: 'softmax-ce' });
+  const d = rows.find((r) => r.head === 'head')!.delta!;
+  assert.equal(d.test, 'paired');
+  assert.equal(panels[0].verdictTest, 'paired');
+  assert.ok(Math.abs(d.paired!.p - 0.013516881521817794) < 1e-11, `paired p ${d.paired!.p}`);
+  assert.ok(Math.abs(d.welch.p - 0.1979594555534584) < 1e-9, `Welch p ${d.welch.p}`);
+  assert.equal(d.paired!.pairs, 5);
+  assert.equal(d.p, d.paired!.p, 'the verdict test’s p is the one reported as p');
+  assert.equal(d.verdict, 'better than baseline');
+  // The same runs with seeds that do not match: the pairing is gone, so the verdict falls back to Welch.
+  const shifted = runs.map((r) => (r.head === 'head' ? { ...r, seed: r.seed + 10 } : r));
+  const s = summarizeGrid(shifted, { baseline: 'softmax-ce' });
+  const ds = s.rows.find((r) => r.head === 'head')!.delta!;
+  assert.equal(ds.test, 'welch');
+  assert.equal(ds.paired, null);
+  assert.equal(ds.verdict, 'no significant difference');
+  const md = markdownTable(rows, panels);
+  assert.match(md, /\| p Welch \(Holm\) \| p paired \(Holm\) \| verdict \(test\) \|/);
+  assert.match(md, /\| \+0\.04 \| 0\.1980 \| 0\.0135 \| better than baseline \(paired\) \|/);
+  assert.match(md, /verdicts use the paired t-test on per-seed differences/);
+});
+
+test('power line: seeds for 0.2 points at the observed sd equal the textbook sizes for d = 0.5 (34 paired, 64 Welch)', () => {
+  // Baseline and head both have sd 0.004 (0.4 points) and their per-seed differences (6, −2, 2)e-3 too, so the
+  // effect 0.002 is d = 0.5 for both tests: 34 pairs, 64 per group (Cohen 1988; G*Power), α = 0.05 with one head.
+  const base = [0.896, 0.9, 0.904];
+  const head = [0.902, 0.898, 0.906];
+  const runs = [
+    ...base.map((x, i) => run('softmax-ce', i + 1, x, [x])),
+    ...head.map((x, i) => run('h', i + 1, x, [x])),
+  ];
+  const [p] = summarizeGrid(runs, { baseline: 'softmax-ce' }).panels;
+  assert.ok(Math.abs(p.power.paired!.sd - 0.004) < 1e-12, `paired sd ${p.power.paired!.sd}`);
+  assert.ok(Math.abs(p.power.welch!.sd - 0.004) < 1e-12, `Welch sd ${p.power.welch!.sd}`);
+  assert.equal(p.power.alpha, 0.05);
+  assert.equal(p.power.paired!.seeds, 34);
+  assert.equal(p.power.welch!.seeds, 64);
+  // A second head tested in the same panel halves the level (Holm's strictest step): more seeds needed.
+  const two = summarizeGrid([...runs, ...head.map((x, i) => run('h2', i + 1, x, [x]))], {
+    baseline: 'softmax-ce',
+  }).panels[0];
+  assert.equal(two.power.alpha, 0.025);
+  assert.ok(two.power.paired!.seeds! > 34);
+  assert.match(
+    formatTable(summarizeRuns(runs, { baseline: 'softmax-ce' }), [p]),
+    /paired: sd of per-seed Δ 0\.40 pts → 34 seeds; Welch: within-head sd 0\.40 pts → 64 seeds per head/,
+  );
+});
+
+test('one run gives no interval: null in the JSON, "(n=1)" in the table', () => {
+  const rows = summarizeRuns([run('softmax-ce', 1, 0.9, [0.9])], { baseline: 'softmax-ce' });
+  assert.equal(rows[0].testAcc!.ci, null);
+  const json = JSON.parse(JSON.stringify(rows)) as { testAcc: { ci: unknown }; valAcc: { ci: unknown } }[];
+  assert.equal(json[0].testAcc.ci, null);
+  assert.equal(json[0].valAcc.ci, null);
+  assert.match(markdownTable(rows), /90\.00 \(n=1\)/);
 });

@@ -4,7 +4,13 @@ import { existsSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadDatasetSync, loadDataset, listDatasets, clearDatasetCache } from '../../src/data/load.js';
+import {
+  loadDatasetSync,
+  loadDataset,
+  listDatasets,
+  clearDatasetCache,
+  checkDataDir,
+} from '../../src/data/load.js';
 import { DataError } from '../../src/data/errors.js';
 import type { ArrayDataset } from '../../src/data/types.js';
 import { FASHION_MNIST_SYSTEM_DIR } from '../../src/data/sources/fashion-mnist.js';
@@ -220,12 +226,76 @@ test('IDX folders: missing file and mismatched image/label counts (fashion-mnist
           dir,
           't10k-images-idx3-ubyte',
           't10k-labels-idx1-ubyte',
-          { name: 'x', numClasses: 10, classNames: [] },
+          { name: 'x', numClasses: 10, classNames: [], rows: 28, cols: 28 },
           'how to fix',
         ),
       isDataError(new RegExp(`missing file ${dir}/t10k-labels-idx1-ubyte\\.gz; how to fix`)),
     );
   } finally {
+    rmSync(root, { recursive: true, force: true });
+    clearDatasetCache();
+  }
+});
+
+test('mnist reads a --data-dir (or its mnist/ subfolder) that holds its files; 27×27 images are refused', () => {
+  const root = mkdtempSync(join(tmpdir(), 'headroom-mnist-dir-'));
+  const idx = (magic: number, dims: number[], fill: (i: number) => number): Buffer => {
+    const b = Buffer.alloc(4 + 4 * dims.length);
+    b.writeUInt32BE(magic, 0);
+    dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+    const n = dims.reduce((a, d) => a * d, 1);
+    return Buffer.concat([b, Buffer.from(Array.from({ length: n }, (_, i) => fill(i)))]);
+  };
+  const write = (dir: string, side: number): void => {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, n] of [
+      ['train', 30],
+      ['t10k', 10],
+    ] as const) {
+      writeFileSync(
+        join(dir, `${name}-images-idx3-ubyte`),
+        idx(0x803, [n, side, side], () => 7),
+      );
+      writeFileSync(
+        join(dir, `${name}-labels-idx1-ubyte`),
+        idx(0x801, [n], (i) => i % 10),
+      );
+    }
+  };
+  const saved = process.env.HEADROOM_DATA;
+  try {
+    delete process.env.HEADROOM_DATA;
+    write(join(root, 'mnist'), 28);
+    const s = loadDatasetSync('mnist', { dataDir: root, valFraction: 0 });
+    assert.equal(s.train.n, 30, 'the folder, not the packaged 60000');
+    assert.equal(s.test.n, 10);
+    assert.equal(
+      listDatasets({ dataDir: root }).find((d) => d.name === 'mnist')?.location,
+      join(root, 'mnist'),
+    );
+    clearDatasetCache();
+    write(join(root, 'mnist'), 27);
+    assert.throws(
+      () => loadDatasetSync('mnist', { dataDir: root }),
+      isDataError(/train-images-idx3-ubyte: images are 27×27, but mnist images are 28×28/),
+    );
+    assert.doesNotThrow(() => checkDataDir(root, ['mnist']));
+    assert.throws(() => checkDataDir(join(root, 'nope'), ['mnist']), isDataError(/nope: no such folder/));
+    assert.throws(
+      () => checkDataDir(root, ['fashion-mnist']),
+      isDataError(/does not hold fashion-mnist: no train-images-idx3-ubyte.*drop --data-dir/),
+    );
+    assert.throws(
+      () => checkDataDir(root, ['spirals']),
+      isDataError(/spirals is generated; drop --data-dir/),
+    );
+    clearDatasetCache();
+    process.env.HEADROOM_DATA = join(root, 'missing');
+    assert.throws(() => loadDatasetSync('mnist'), isDataError(/HEADROOM_DATA=.*missing is not a folder/));
+    assert.equal(loadDatasetSync('spirals').train.numClasses, 2, 'generated data read no folder');
+  } finally {
+    if (saved === undefined) delete process.env.HEADROOM_DATA;
+    else process.env.HEADROOM_DATA = saved;
     rmSync(root, { recursive: true, force: true });
     clearDatasetCache();
   }

@@ -16,7 +16,7 @@ import {
   type JobEvent,
   type TrainJob,
 } from '../../src/exec/index.js';
-import { runJobs } from '../../src/runs/index.js';
+import { planJobs, runJobs } from '../../src/runs/index.js';
 import { openStore } from '../../src/store/index.js';
 import { runKey, type RunConfig, type RunResult } from '../../src/train/config.js';
 import '../../src/search/candidate-head.js';
@@ -131,6 +131,55 @@ test('runJobs: a job whose worker is killed mid-run is run again and recorded on
     );
     const again = await runJobs(jobs, { store, executor, grid: 'g', interruptible: false });
     assert.equal(again.skipped, 3);
+  } finally {
+    await executor.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a population job whose worker is killed mid-run is run again and recorded once per member', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-exec-pop-'));
+  const store = openStore(join(dir, 'p.db'));
+  const executor = new ForkExecutor(planSlots(1, 'cpu', 1));
+  try {
+    const configs = ['softmax-ce', 'linear-mse', 'oland-exp'].map((head) => config({ head, epochs: 2 }));
+    const { jobs, skipped } = planJobs(store, configs, 3);
+    assert.equal(
+      jobs.length,
+      1,
+      'the three heads share dataset, model, seed and optimizer: one population job',
+    );
+    assert.equal(jobs[0]!.heads.length, 3);
+    let killed = 0;
+    const epochsSeen: number[] = [];
+    const startedPid = new Map<string, number>();
+    const sink = (e: JobEvent) => {
+      if (e.type === 'started') startedPid.set(e.jobId, e.pid);
+      if (e.type !== 'epoch') return;
+      epochsSeen.push(e.head);
+      if (killed === 0) {
+        killed++;
+        process.kill(startedPid.get(e.jobId)!, 'SIGKILL');
+      }
+    };
+    const progress = await runJobs(jobs, {
+      store,
+      executor,
+      grid: 'p',
+      sinks: [sink],
+      interruptible: false,
+      skipped,
+    });
+    assert.equal(killed, 1);
+    assert.equal(progress.done, 3);
+    for (const cfg of configs) {
+      const run = store.getRunByKey(runKey(cfg))!;
+      assert.equal(run.status, 'ok', cfg.head);
+      assert.equal(store.listEpochs(run.id).length, 2, `${cfg.head}: its 2 epochs, stored once`);
+    }
+    assert.deepEqual(new Set(epochsSeen), new Set([0, 1, 2]), 'epoch events name each member');
+    assert.equal(planJobs(store, configs, 3).jobs.length, 0, 'nothing left to train');
   } finally {
     await executor.close();
     store.close();

@@ -132,6 +132,10 @@ function lossByHand(id: string, z: number[], y: number, C: number): number {
       return z.reduce((s, x, k) => s + Math.exp(x) - t[k]! * x, 0);
     case 'oland-pow3':
       return z.reduce((s, x, k) => s + (0.001 * x ** 4) / 4 - t[k]! * x, 0);
+    case 'oland-pow3-err':
+      return z.reduce((s, x, k) => s + (x - t[k]!) ** 4 / 4, 0);
+    case 'oland-exp-err':
+      return z.reduce((s, x, k) => s + Math.exp(Math.abs(x - t[k]!)) - Math.abs(x - t[k]!) - 1, 0);
     default:
       throw new Error(`no hand formula for ${id}`);
   }

@@ -8,6 +8,7 @@ import {
   deltaRuleHead,
   getHead,
   lossHead,
+  OLAND_EXP_ERR_MAX,
   OLAND_EXP_Z_MAX,
   type Head,
 } from '../../src/heads/index.js';
@@ -38,15 +39,27 @@ function statedDelta(head: Head, cs: HeadCase): number[] {
 const JS_DELTA: Record<string, (z: number, t: number, p: Record<string, number>) => number> = {
   'oland-exp': (z, t, p) => p.alpha * Math.exp(Math.min(z, 30)) + p.beta - t,
   'oland-pow3': (z, t, p) => p.alpha * z ** 3 + p.beta - t,
+  'oland-pow3-err': (z, t, p) => p.alpha * (z - t) ** 3,
+  'oland-exp-err': (z, t, p) => p.alpha * Math.sign(z - t) * (Math.exp(Math.min(Math.abs(z - t), 30)) - 1),
 };
 /** The catalogue's equivalent potentials, whose gradient δ is claimed to be. */
 const JS_POTENTIAL: Record<string, (z: number, t: number, p: Record<string, number>) => number> = {
   'oland-exp': (z, t, p) => p.alpha * Math.exp(z) + (p.beta - t) * z,
   'oland-pow3': (z, t, p) => (p.alpha * z ** 4) / 4 + (p.beta - t) * z,
+  'oland-pow3-err': (z, t, p) => (p.alpha * (z - t) ** 4) / 4,
+  'oland-exp-err': (z, t, p) => p.alpha * (Math.exp(Math.abs(z - t)) - Math.abs(z - t) - 1),
 };
 
-for (const id of ['oland-exp', 'oland-pow3']) {
-  for (const over of [{}, { alpha: 0.1, beta: 0.05 }, { alpha: 2.5, beta: -0.2 }]) {
+/** Parameter overrides per δ-rule; the error readings have no β. */
+const OVERRIDES: Record<string, Record<string, number>[]> = {
+  'oland-exp': [{}, { alpha: 0.1, beta: 0.05 }, { alpha: 2.5, beta: -0.2 }],
+  'oland-pow3': [{}, { alpha: 0.1, beta: 0.05 }, { alpha: 2.5, beta: -0.2 }],
+  'oland-pow3-err': [{}, { alpha: 0.1 }, { alpha: 2.5 }],
+  'oland-exp-err': [{}, { alpha: 0.1 }, { alpha: 2.5 }],
+};
+
+for (const [id, overs] of Object.entries(OVERRIDES)) {
+  for (const over of overs) {
     test(`${id} ${JSON.stringify(over)}: δ is the stated formula, autograd gives δ/B, value is ½‖δ‖²/B`, () => {
       const head = getHead(id, over);
       assert.equal(head.kind, 'delta-rule');
@@ -79,6 +92,28 @@ test(`oland-exp clamps z at ${OLAND_EXP_Z_MAX} before exp: δ stays finite for h
   assertClose(delta, [Math.exp(30) - 1, Math.exp(30), Math.exp(-3)], { rel: 1e-12 }, 'clamped δ');
   const { grad } = autogradZ(head, cs);
   assert.ok(grad.every(Number.isFinite));
+});
+
+test('oland-pow3-err and oland-exp-err by hand: z = [2, 0.5, −1], y = 1 (e = [2, −0.5, −1])', () => {
+  const cs: HeadCase = { z: [2, 0.5, -1], y: [1], b: 1, c: 3 };
+  assertClose(statedDelta(getHead('oland-pow3-err'), cs), [8, -0.125, -1], { abs: 1e-12 }, 'cubed error');
+  assertClose(
+    statedDelta(getHead('oland-exp-err'), cs),
+    [Math.E ** 2 - 1, -(Math.E ** 0.5 - 1), -(Math.E - 1)],
+    { abs: 1e-12 },
+    'exponentiated error',
+  );
+  // Both vanish exactly at z = t (the fixed point of a regression onto the one-hot target).
+  const atTarget: HeadCase = { z: [0, 1, 0], y: [1], b: 1, c: 3 };
+  for (const id of ['oland-pow3-err', 'oland-exp-err'])
+    assertClose(statedDelta(getHead(id), atTarget), [0, 0, 0], { abs: 0 }, `${id} at z = t`);
+});
+
+test(`oland-exp-err clamps |z − t| at ${OLAND_EXP_ERR_MAX} before exp: δ stays finite and keeps its sign`, () => {
+  const cs: HeadCase = { z: [-1000, 1000, 0.5], y: [0], b: 1, c: 3 };
+  const delta = statedDelta(getHead('oland-exp-err'), cs);
+  assertClose(delta, [-(Math.exp(30) - 1), Math.exp(30) - 1, Math.exp(0.5) - 1], { rel: 1e-12 }, 'clamped δ');
+  assert.ok(autogradZ(getHead('oland-exp-err'), cs).grad.every(Number.isFinite));
 });
 
 test('softmax-ce: ∂objective/∂z = (p − t)/B', () => {

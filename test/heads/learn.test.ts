@@ -28,6 +28,7 @@ const LR: Record<string, number> = {
   'cosine-softmax': 0.05,
   'rescaled-square': 0.1,
   'oland-exp': 0.03, // its δ is unbounded: at 0.1 the first step (e^z ≈ 150) throws one class to z ≈ −1e12 for good
+  'oland-pow3-err': 0.03, // cubic in the error: at 0.3 the first step's δ ≈ e³ with |e| ≈ 3 overshoots and diverges
 };
 
 for (const h of listHeads()) {

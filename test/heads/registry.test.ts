@@ -9,6 +9,8 @@ const CATALOGUE = [
   'softmax-mse',
   'oland-exp',
   'oland-pow3',
+  'oland-exp-err',
+  'oland-pow3-err',
   'sigmoid-bce',
   'hinge',
   'squared-hinge',
@@ -59,6 +61,8 @@ test('margin heads own normalised output layers; the rest use a linear one', () 
 test('the catalogue defaults', () => {
   assert.deepEqual(getHead('oland-exp').params, { alpha: 1, beta: 0 });
   assert.deepEqual(getHead('oland-pow3').params, { alpha: 0.001, beta: 0 });
+  assert.deepEqual(getHead('oland-pow3-err').params, { alpha: 1 });
+  assert.deepEqual(getHead('oland-exp-err').params, { alpha: 1 });
   assert.equal(getHead('label-smoothing').params.epsilon, 0.1);
   assert.equal(getHead('focal').params.gamma, 2);
   assert.equal(getHead('logit-penalty').params.lambda, 6e-4);

@@ -5,6 +5,7 @@ import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import {
   accuracyTransferSpec,
+  ckaSpec,
   deltaShapeSpec,
   finalAccuracySpec,
   headScale,
@@ -13,6 +14,7 @@ import {
   rejectionsSpec,
   searchCurveSpec,
   symlogTicks,
+  zoomDomain,
 } from '../../src/report/charts.js';
 import type { AccuracyRow, CurvePoint, DeltaView, ReprView } from '../../src/report/types.js';
 
@@ -108,6 +110,13 @@ function accRows(): AccuracyRow[] {
       pRaw: h === 0 ? null : 0.01,
       pHolm: h === 0 ? null : 0.02,
       verdict: h === 0 ? ('baseline' as const) : ('worse' as const),
+      test: h === 0 ? null : ('paired' as const),
+      pWelch: h === 0 ? null : 0.03,
+      pWelchHolm: h === 0 ? null : 0.05,
+      pPaired: h === 0 ? null : 0.01,
+      pPairedHolm: h === 0 ? null : 0.02,
+      pairs: h === 0 ? null : 3,
+      power: null,
     })),
   );
 }
@@ -125,9 +134,14 @@ test('learning curves: single-seed points draw no band', async () => {
   assert.equal(countItems(svg, 'line'), panels.length * heads.length);
 });
 
-test('final accuracy: a CI rule and a mean dot per head, a tick per seed', async () => {
+test('final accuracy: a CI rule and a mean dot per head, a tick per seed, the baseline line and verdicts', async () => {
   const svg = await render(finalAccuracySpec(accRows(), scale));
-  assert.equal(countItems(svg, 'rule'), panels.length * heads.length);
+  // a CI per head and the baseline's mean as one dashed line per panel
+  assert.equal(countItems(svg, 'rule'), panels.length * heads.length + panels.length);
+  assert.equal((svg.match(/stroke-dasharray="5,3"/g) ?? []).length, panels.length);
+  // the two worse heads of each panel are marked, the baseline is labelled
+  assert.equal((svg.match(/>▼ worse</g) ?? []).length, panels.length * (heads.length - 1));
+  assert.equal((svg.match(/>baseline</g) ?? []).length, panels.length);
   assert.equal(countItems(svg, 'rect'), panels.length * heads.length * 3); // ticks are rects
   assert.equal((svg.match(/mark-symbol role-mark/g) ?? []).length, panels.length);
 });
@@ -229,6 +243,9 @@ test('study charts: search curve, rejections and Pareto front render', async () 
   let best = 0;
   for (const p of pts) p.best = best = Math.max(best, p.valAcc);
   assert.equal(countItems(await render(searchCurveSpec(pts)), 'line'), 1);
+  // the study's softmax-ce at the rung: one dashed rule
+  const withBase = searchCurveSpec(pts, [{ rung: 0, rungLabel: 'rung 0', valAcc: 0.75, status: 'ok' }]);
+  assert.equal(countItems(await render(withBase), 'rule'), 1);
   const rej = [
     { reason: 'non-finite δ', count: 5 },
     { reason: 'duplicate hash', count: 2 },
@@ -240,4 +257,102 @@ test('study charts: search curve, rejections and Pareto front render', async () 
     { number: 2, expr: 'c', valAcc: 0.7, speed: 0.6, front: false },
   ];
   assert.equal(countItems(await render(paretoSpec(pareto, 0)), 'line'), 1);
+});
+
+test('learning curves: each panel has its own epoch axis, and the baseline is the heavier line', async () => {
+  const short = curves(3).filter((p) => p.dataset === 'mnist');
+  const long = curves(20)
+    .filter((p) => p.dataset === 'fashion-mnist')
+    .map((p) => ({ ...p, panel: 'fashion-mnist · keras-mlp · epochs 20' }));
+  const spec = learningCurvesSpec([...short, ...long], scale, 'softmax-ce') as unknown as {
+    concat: { layer: { encoding: { x: { scale: { domain: number[] } } } }[] }[];
+  };
+  assert.deepEqual(
+    spec.concat.map((c) => c.layer[0]!.encoding.x.scale.domain),
+    [
+      [1, 3],
+      [1, 20],
+    ],
+  );
+  const svg = await render(spec as unknown as TopLevelSpec);
+  // one heavy line per panel (the baseline), the others thin
+  const lines = [...svg.matchAll(/<g class="mark-line role-mark[^"]*"[^>]*>(.*?)<\/g>/g)]
+    .map((g) => g[1]!)
+    .join('');
+  assert.equal((lines.match(/stroke-width="3\.2"/g) ?? []).length, 2);
+  assert.equal((lines.match(/stroke-width="1\.5"/g) ?? []).length, 2 * (heads.length - 1));
+  // a panel planned for more epochs than it has run so far keeps the planned axis (the dashboard's growing curves)
+  const planned = learningCurvesSpec(
+    short,
+    scale,
+    'softmax-ce',
+    new Map([['mnist · keras-mlp', 10]]),
+  ) as unknown as {
+    concat: { layer: { encoding: { x: { scale: { domain: number[] } } } }[] }[];
+  };
+  assert.deepEqual(planned.concat[0]!.layer[0]!.encoding.x.scale.domain, [1, 10]);
+});
+
+test('search curve: one panel per rung, zoomed to where candidates meet the baseline; the rest on the floor', async () => {
+  assert.deepEqual(
+    zoomDomain([0.1, 0.9, 0.94], 0.92).map((x) => +x.toFixed(4)),
+    [0.86, 0.9464],
+  );
+  const accs = [0.1, 0.11, 0.9, 0.93, 0.94, 0.05, 0.95];
+  let best = 0;
+  const pts = accs.flatMap((valAcc, i) => {
+    best = Math.max(best, valAcc);
+    return [
+      { rung: 0, rungLabel: 'rung 0', number: i, valAcc, best },
+      ...(i % 2 === 0
+        ? [{ rung: 1, rungLabel: 'rung 1', number: i, valAcc: valAcc + 0.03, best: best + 0.03 }]
+        : []),
+    ];
+  });
+  const spec = searchCurveSpec(pts, [
+    { rung: 0, rungLabel: 'rung 0', valAcc: 0.92, status: 'ok' },
+    { rung: 1, rungLabel: 'rung 1', valAcc: 0.96, status: 'ok' },
+  ]) as unknown as {
+    vconcat: {
+      data: { values: { where: string; y: number; valAcc: number }[] };
+      layer: { encoding: { y: { scale: { domain: number[] } } } }[];
+    }[];
+  };
+  assert.equal(spec.vconcat.length, 2);
+  const [lo, hi] = spec.vconcat[0]!.layer[0]!.encoding.y.scale.domain as [number, number];
+  assert.ok(lo > 0.8 && hi <= 1, `rung 0 zoomed to [${lo}, ${hi}], not 0–100%`);
+  const below = spec.vconcat[0]!.data.values.filter((v) => v.where === 'below');
+  assert.deepEqual(
+    below.map((v) => v.valAcc),
+    [0.1, 0.11, 0.05],
+  );
+  for (const v of below) assert.equal(v.y, lo, 'drawn on the floor, value kept for the tooltip');
+  const svg = await render(spec as unknown as TopLevelSpec);
+  assert.equal(countItems(svg, 'rule'), 2, "each rung's softmax-ce");
+});
+
+test('CKA heatmap: every head is labelled on both axes', async () => {
+  const many = [
+    'softmax-ce',
+    'a-softmax',
+    'am-softmax',
+    'cosine-softmax',
+    'label-smoothing',
+    'linear-mse',
+    'oland-exp',
+    'sigmoid-bce',
+  ];
+  const cells = many.flatMap((a, i) =>
+    many.flatMap((b, j) =>
+      i === j ? [] : [{ panel: 'mnist · keras-mlp', a, b, mean: 0.5 + 0.05 * ((i + j) % 8), n: 3 }],
+    ),
+  );
+  const spec = ckaSpec(cells, many);
+  const svg = await render(spec);
+  for (const h of many) assert.equal((svg.match(new RegExp(`>${h}<`, 'g')) ?? []).length, 2, h);
+  // Both axes opt out of the shared config's greedy overlap removal, which dropped every other name in a browser
+  // (headless rendering measures text differently, so the switch itself is checked).
+  const vg =
+    JSON.stringify(vl.compile(spec).spec.axes ?? []) + JSON.stringify(vl.compile(spec).spec.marks ?? []);
+  assert.equal((vg.match(/"labelOverlap":false/g) ?? []).length, 2);
 });

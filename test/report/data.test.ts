@@ -121,8 +121,8 @@ test('Welch p against the closed-form t tail at df = 2', () => {
   // Equal n and equal variances: Welch's df = 2(n − 1) = 2, and P(|T| > t) = 1 − t / sqrt(2 + t²) for df = 2.
   const t = 0.1 / Math.sqrt(0.0002 / 2 + 0.0002 / 2);
   const p = 1 - t / Math.sqrt(2 + t * t);
-  assert.ok(Math.abs(r.pRaw! - p) < 1e-9, `p ${r.pRaw} vs ${p}`);
-  assert.equal(r.pHolm, r.pRaw, 'one comparison in the panel: Holm changes nothing');
+  assert.ok(Math.abs(r.pWelch! - p) < 1e-9, `p ${r.pWelch} vs ${p}`);
+  assert.equal(r.pWelchHolm, r.pWelch, 'one comparison in the panel: Holm changes nothing');
   assert.ok(Math.abs(r.delta! - 0.1) < 1e-12);
   assert.equal(r.verdict, 'better');
 });
@@ -131,17 +131,39 @@ test('Δ table: Holm across the heads of a panel decides significance', () => {
   const data = readReportData({ dbPath });
   const panel = 'mnist · keras-mlp';
   const names = Object.keys(HEADS);
-  const raw = names.map((h) => row(data.accuracy, panel, h).pRaw!);
+  // Both tests, each Holm-corrected across the panel's heads.
+  const raw = names.map((h) => row(data.accuracy, panel, h).pWelch!);
   const adj = holmByHand(raw);
-  names.forEach((h, i) => assert.ok(Math.abs(row(data.accuracy, panel, h).pHolm! - adj[i]) < 1e-12, h));
+  names.forEach((h, i) => assert.ok(Math.abs(row(data.accuracy, panel, h).pWelchHolm! - adj[i]) < 1e-12, h));
+  const rawPaired = names.map((h) => row(data.accuracy, panel, h).pPaired!);
+  const adjPaired = holmByHand(rawPaired);
+  names.forEach((h, i) =>
+    assert.ok(Math.abs(row(data.accuracy, panel, h).pPairedHolm! - adjPaired[i]) < 1e-12, `${h} paired`),
+  );
+  // Every head ran the baseline's seeds 1–3 (head-same's diverged seed 9 is not counted), so the verdicts use the
+  // paired test, and pRaw/pHolm are its values.
+  for (const h of names) {
+    const r = row(data.accuracy, panel, h);
+    assert.equal(r.test, 'paired', h);
+    assert.equal(r.pRaw, r.pPaired, h);
+    assert.equal(r.pHolm, r.pPairedHolm, h);
+  }
 
   assert.equal(row(data.accuracy, panel, 'head-better').verdict, 'better');
   assert.equal(row(data.accuracy, panel, 'head-worse').verdict, 'worse');
   assert.equal(row(data.accuracy, panel, 'head-same').verdict, 'no significant difference');
   const flip = row(data.accuracy, panel, 'head-flip');
-  assert.ok(flip.pRaw! < 0.05, `precondition: raw p ${flip.pRaw} < 0.05`);
-  assert.ok(flip.pHolm! >= 0.05, `precondition: Holm p ${flip.pHolm} ≥ 0.05`);
-  assert.equal(flip.verdict, 'no significant difference');
+  assert.ok(flip.pWelch! < 0.05, `precondition: raw Welch p ${flip.pWelch} < 0.05`);
+  assert.ok(flip.pWelchHolm! >= 0.05, `precondition: Welch Holm p ${flip.pWelchHolm} ≥ 0.05`);
+  // Paired, its per-seed differences (0.020, 0.016, 0.012) are consistent enough to survive Holm over four heads:
+  // t = 0.016 / (0.004/√3) on 2 df. The power the pairing adds turns Welch's "no significant difference" into "better".
+  const tFlip = 0.016 / (0.004 / Math.sqrt(3));
+  assert.ok(
+    Math.abs(flip.pPaired! - (1 - tFlip / Math.sqrt(2 + tFlip * tFlip))) < 1e-9,
+    `paired p ${flip.pPaired}`,
+  );
+  assert.ok(flip.pHolm! < 0.05, `paired Holm p ${flip.pHolm}`);
+  assert.equal(flip.verdict, 'better');
   for (const r of data.accuracy) {
     if (r.pHolm === null) continue;
     const expected = r.pHolm < 0.05 ? (r.delta! > 0 ? 'better' : 'worse') : 'no significant difference';
@@ -294,10 +316,23 @@ test("a study's confirmation includes the baseline runs another study's confirma
   }
 });
 
-test('filters: --grid restricts runs, --study restricts studies', () => {
-  const none = readReportData({ dbPath, grid: 'nope', study: 'nope' });
-  assert.equal(none.accuracy.length, 0);
-  assert.equal(none.studies.length, 0);
+test('filters: --grid restricts runs, --study restricts studies; names that match nothing are refused', () => {
+  // An empty report would look like an answer; a name that matches nothing is an error that lists what is there.
+  assert.throws(
+    () => readReportData({ dbPath, grid: 'nope' }),
+    (e: unknown) =>
+      e instanceof ReportError && /--grid 'nope' matches no run.*grids there: .*compare/.test(e.message),
+  );
+  assert.throws(
+    () => readReportData({ dbPath, study: 'nope' }),
+    (e: unknown) =>
+      e instanceof ReportError && /--study 'nope' matches no study.*studies there: .*s1/.test(e.message),
+  );
+  assert.throws(
+    () => readReportData({ dbPath, baseline: 'nope' }),
+    (e: unknown) =>
+      e instanceof ReportError && /--baseline 'nope'.*heads there: .*softmax-ce/.test(e.message),
+  );
   const confirm = readReportData({ dbPath, grid: 'confirm:s1' });
   assert.deepEqual([...new Set(confirm.accuracy.map((r) => r.head))], ['softmax-ce', 's1#5']);
 });
@@ -354,7 +389,8 @@ test("the Δ table agrees with headroom compare's summary of the same runs", () 
     const acc = c.testAcc ?? c.valAcc;
     assert.equal(r.n, c.n, c.head);
     assert.ok(Math.abs(r.mean - acc.mean) < 1e-12, c.head);
-    if (r.n >= 2) assert.ok(Math.abs(r.lo - acc.ci[0]) < 1e-12 && Math.abs(r.hi - acc.ci[1]) < 1e-12, c.head);
+    if (r.n >= 2)
+      assert.ok(acc.ci && Math.abs(r.lo - acc.ci[0]) < 1e-12 && Math.abs(r.hi - acc.ci[1]) < 1e-12, c.head);
     assert.equal(r.diverged, c.diverged + c.failed, c.head);
     if (c.delta) {
       assert.ok(Math.abs(r.delta! - c.delta.mean) < 1e-12, c.head);
@@ -525,3 +561,62 @@ function lnGammaByHand(x: number): number {
   const series = 1 / (12 * x) - 1 / (360 * x ** 3) + 1 / (1260 * x ** 5) - 1 / (1680 * x ** 7);
   return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + series - shift;
 }
+
+test("a study's built-in baseline: listed per rung, not as a trial; trials carry Δ and rank by it", () => {
+  const d = mkdtempSync(join(tmpdir(), 'report-baseline-'));
+  try {
+    const path = join(d, 'b.db');
+    const f = new FixtureDb(path);
+    const s = f.addStudy('b');
+    f.addTrial(s, {
+      number: -1,
+      expr: 'softmax-ce',
+      state: 'complete',
+      rungs: [
+        { valAcc: 0.9, speed: 0.8 },
+        { valAcc: 0.97, speed: 0.9 },
+      ],
+    });
+    // #1 went up early and is far below at rung 1; #2 stayed at rung 0, 1 point above the baseline there
+    f.addTrial(s, {
+      number: 1,
+      expr: 'bad',
+      state: 'complete',
+      rungs: [
+        { valAcc: 0.5, speed: 0.4 },
+        { valAcc: 0.6, speed: 0.5 },
+      ],
+    });
+    f.addTrial(s, { number: 2, expr: 'good', state: 'pruned', rungs: [{ valAcc: 0.91, speed: 0.8 }] });
+    f.close();
+    const st = readReportData({ dbPath: path }).studies[0]!;
+    assert.deepEqual(
+      st.trials.map((t) => t.number),
+      [1, 2],
+    );
+    assert.deepEqual(st.states, { complete: 1, pruned: 1 });
+    assert.deepEqual(
+      st.baselines.map((b) => [b.rung, b.status, b.valAcc]),
+      [
+        [0, 'ok', 0.9],
+        [1, 'ok', 0.97],
+      ],
+    );
+    assert.deepEqual(st.ranking, [2, 1]);
+    const t = new Map(st.trials.map((x) => [x.number, x]));
+    assert.ok(Math.abs(t.get(2)!.delta! - 0.01) < 1e-12);
+    assert.ok(Math.abs(t.get(1)!.delta! + 0.37) < 1e-12);
+    assert.ok(!st.searchCurve.some((p) => p.number === -1), 'the baseline is a rule, not a point');
+    const { html } = renderPage(
+      {
+        ...readReportData({ dbPath: path }),
+        deltas: { numClasses: 10, reference: null, heads: [], points: [], skipped: [] },
+      },
+      { vega: '', vegaLite: '', vegaEmbed: '', versions: { vega: '-', vegaLite: '-', vegaEmbed: '-' } },
+    );
+    assert.match(html, /Δ vs softmax-ce/);
+    assert.match(html, /\+1\.00/);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});

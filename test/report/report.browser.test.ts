@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -53,7 +53,11 @@ interface Opened {
 
 /** Opens the report with the network cut off and waits until every vega-embed promise has settled. */
 async function open(file: string): Promise<Opened> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, offline: true });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    offline: true,
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   const blocked: string[] = [];
@@ -143,6 +147,51 @@ test(
 
     mkdirSync(OUT_DIR, { recursive: true });
     await page.screenshot({ path: join(OUT_DIR, 'report.png'), fullPage: true });
+    await page.context().close();
+  },
+);
+
+test(
+  'the report opens with its findings, and every figure saves as SVG and PNG, offline',
+  { timeout: 120_000 },
+  async () => {
+    const db = join(dir, 'rich-findings.db');
+    richFixture(db);
+    const out = join(dir, 'findings.html');
+    const res = await writeReport({ dbPath: db, out });
+    const { page, problems, blocked } = await open(out);
+    // One sentence per panel and per confirmed study panel, each naming the baseline.
+    const findings = await page.$$eval('#findings li', (lis) => lis.map((l) => l.textContent ?? ''));
+    assert.equal(findings.length, 3, findings.join('\n'));
+    for (const f of findings) assert.match(f, /softmax-ce reaches \d+\.\d\d% test accuracy/);
+    assert.ok(findings.some((f) => /^study delta-search, confirmation/.test(f)));
+    // The findings come before the first section.
+    assert.ok(
+      await page.evaluate(
+        () =>
+          !!(
+            document.getElementById('findings')!.compareDocumentPosition(document.querySelector('section')!) &
+            Node.DOCUMENT_POSITION_FOLLOWING
+          ),
+      ),
+    );
+    assert.equal(await page.$$eval('button[data-save="svg"]', (b) => b.length), res.charts);
+    assert.equal(await page.$$eval('button[data-save="png"]', (b) => b.length), res.charts);
+    const save = async (fmt: string, chart: string) => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click(`button[data-save="${fmt}"][data-chart="${chart}"]`),
+      ]);
+      return { name: download.suggestedFilename(), bytes: readFileSync((await download.path())!) };
+    };
+    const svg = await save('svg', 'chart-1');
+    assert.equal(svg.name, 'figure-1.svg');
+    assert.match(svg.bytes.toString('utf8'), /^<svg[^>]*>/);
+    const png = await save('png', 'chart-2');
+    assert.equal(png.name, 'figure-2.png');
+    assert.deepEqual([...png.bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
+    assert.deepEqual(blocked, []);
+    assert.deepEqual(problems, []);
     await page.context().close();
   },
 );

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/index.js';
-import { freshSeeds, runConfirm, topTrials } from '../../src/search/confirm.js';
+import { ConfirmError, freshSeeds, refusal, runConfirm, topTrials } from '../../src/search/confirm.js';
 import { makeStudyConfig } from '../../src/search/study.js';
 import type { RungMetrics } from '../../src/search/trial.js';
 
@@ -33,9 +33,11 @@ function seedStudy(path: string) {
       metrics: { rungs },
       rung: Object.keys(rungs).length - 1,
     });
-  add(0, '2 * (p - t) + 0.02 * z', 'pruned', { 0: rung(0.95) }); // best at rung 0, but never promoted
-  add(1, 'p - t + 0.01 * z', 'pruned', { 0: rung(0.9), 1: rung(0.8) });
-  add(2, '3 * (p - t) + 0.03 * z', 'pruned', { 0: rung(0.91), 1: rung(0.85) });
+  // the study's softmax-ce baseline (trial −1): 92% at rung 0, 84% at rung 1
+  add(-1, 'softmax-ce', 'complete', { 0: rung(0.92), 1: rung(0.84) });
+  add(0, '2 * (p - t) + 0.02 * z', 'pruned', { 0: rung(0.95) }); // Δ +3 at rung 0, never promoted: ranks first
+  add(1, 'p - t + 0.01 * z', 'pruned', { 0: rung(0.9), 1: rung(0.8) }); // Δ −4 at rung 1
+  add(2, '3 * (p - t) + 0.03 * z', 'pruned', { 0: rung(0.91), 1: rung(0.85) }); // Δ +1 at rung 1
   add(3, 't - p', 'rejected', {});
   add(4, 'exp(z)', 'failed', { 0: rung(0.5, 'failed') });
   // softmax-ce up to √EPS and scale: ranked first, but confirming it would only retrain the baseline
@@ -43,21 +45,25 @@ function seedStudy(path: string) {
   return store;
 }
 
-test('top trials rank by highest rung, then validation accuracy; fresh seeds skip the search seed', () => {
+test('top trials rank by Δ against the baseline at the highest rung each completed; fresh seeds skip the search seed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
   try {
     const store = seedStudy(join(dir, 'c.db'));
-    const { candidates, knownEquivalents } = topTrials(store, 's', 3);
+    const { candidates, knownEquivalents, margin } = topTrials(store, 's', 3);
     assert.deepEqual(
       candidates.map((c) => c.number),
-      [2, 1, 0],
+      [0, 2, 1],
     );
     assert.deepEqual(
       knownEquivalents.map((k) => [k.head, k.knownHead.split(' ')[0]]),
       [['s#5', 'softmax-ce']],
     );
-    assert.equal(candidates[0]!.head, 's#2');
-    assert.equal(candidates[0]!.searchValAcc, 0.85);
+    assert.equal(candidates[1]!.head, 's#2');
+    assert.equal(candidates[1]!.searchValAcc, 0.85);
+    assert.equal(candidates[1]!.baselineValAcc, 0.84);
+    assert.ok(Math.abs(candidates[1]!.delta! - 0.01) < 1e-12);
+    assert.equal(margin, 0.02);
+    assert.match(refusal('s', candidates, margin) ?? '', /s#1 \(Δ −4\.00 at rung 1\).*--top 2.*--force/);
     store.close();
     assert.deepEqual(freshSeeds(3, 1002), [1001, 1003, 1004]);
     assert.deepEqual(freshSeeds(2, 1), [1001, 1002]);
@@ -76,11 +82,11 @@ test('--distinct confirms one candidate per structure and lists the constant-onl
     const { candidates, relatives, knownEquivalents } = topTrials(store, 's', 3, { distinct: true });
     assert.deepEqual(
       candidates.map((c) => c.number),
-      [2, 1],
+      [0, 1],
     );
     assert.deepEqual(
       relatives.map((r) => [r.head, r.sameStructureAs, r.skeleton]),
-      [['s#0', 's#2', 'c * (p - t) + c * z']],
+      [['s#2', 's#0', 'c * (p - t) + c * z']],
     );
     assert.equal(knownEquivalents.length, 1, 'known heads are still passed over first');
     store.close();
@@ -133,7 +139,7 @@ test('confirm retrains the top-k and the baseline as stored runs, summarises the
     const cand = runs.find((r) => r.head === 's#2')!;
     assert.equal((cand.config as { candidate?: { expr: string } }).candidate?.expr, '3 * (p - t) + 0.03 * z');
     assert.deepEqual(out.rows.map((r) => [r.head, r.baseline, r.n]).sort(), [
-      ['s#1', false, 2],
+      ['s#0', false, 2],
       ['s#2', false, 2],
       ['softmax-ce', true, 2],
     ]);
@@ -167,7 +173,7 @@ test('confirm --repr measures the representation metrics for candidates (their t
     });
     assert.equal(out.grid, 'confirm:s:repr');
     const runs = store.listRuns({ grid: 'confirm:s:repr' });
-    assert.deepEqual(runs.map((r) => r.head).sort(), ['s#2', 'softmax-ce']);
+    assert.deepEqual(runs.map((r) => r.head).sort(), ['s#0', 'softmax-ce']);
     for (const r of runs) {
       assert.equal(r.status, 'ok', r.error ?? '');
       for (const k of ['knn', 'probe', 'r2', 'nc1', 'mapAtR', 'transferP1'])
@@ -177,9 +183,74 @@ test('confirm --repr measures the representation metrics for candidates (their t
     for (const row of out.rows) assert.ok(row.repr?.mapAtR, `${row.head}: repr intervals in the table row`);
     assert.equal(store.listRuns({ grid: 'confirm:s' }).length, 0, 'plain and repr confirmations keep apart');
     const [cka] = out.cka ?? [];
-    assert.deepEqual(cka?.heads, ['softmax-ce', 's#2']);
+    assert.deepEqual(cka?.heads, ['softmax-ce', 's#0']);
     const v = cka!.cells[0]![1]!.mean;
     assert.ok(v > 0 && v <= 1 + 1e-9, `CKA between the baseline's and the candidate's bodies: ${v}`);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The issue's study: ASHA lifted #1 and #458 early (rung 2, 22.78% and 57.45%); #518 is far better at rung 1. */
+function issueStudy(path: string, withBaseline = true) {
+  const store = openStore(path);
+  const cfg = makeStudyConfig({ space: 'delta', seed: 1 });
+  const id = store.createStudy('i', 'delta', JSON.stringify({ config: cfg, limits: {} })).id;
+  const add = (
+    number: number,
+    expr: string,
+    state: 'complete' | 'pruned',
+    rungs: Record<string, RungMetrics>,
+  ) =>
+    store.addTrial(id, {
+      number,
+      expr,
+      state,
+      seed: 1,
+      metrics: { rungs },
+      rung: Object.keys(rungs).length - 1,
+    });
+  if (withBaseline) add(-1, 'softmax-ce', 'complete', { 0: rung(0.95), 1: rung(0.973), 2: rung(0.978) });
+  add(1, 'log(log(sigmoid(t) / (2 * t)))', 'complete', { 0: rung(0.2047), 1: rung(0.1763), 2: rung(0.2278) });
+  add(458, 'z - 2 * t', 'complete', { 0: rung(0.6), 1: rung(0.55), 2: rung(0.5745) });
+  add(518, 'relu(z - p) - t', 'pruned', { 0: rung(0.951), 1: rung(0.9722) });
+  add(600, 'p - t + 0.01 * z', 'pruned', { 0: rung(0.93) });
+  return store;
+}
+
+test("the issue's study: the better lower-rung trial ranks first, and confirm refuses the early-promoted bad ones", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
+  try {
+    const store = issueStudy(join(dir, 'i.db'));
+    const { candidates } = topTrials(store, 'i', 4);
+    assert.deepEqual(
+      candidates.map((c) => c.number),
+      [518, 600, 458, 1],
+      'Δ −0.08 (r1), −2.0 (r0), −40.35 (r2), −75.02 (r2)',
+    );
+    const opts = { study: 'i', top: 3, seeds: 1, datasets: ['mnist'], models: ['keras-mlp'], workers: 0 };
+    let trained = false;
+    await assert.rejects(
+      runConfirm(store, { ...opts, onSelected: () => (trained = true) }),
+      (e: unknown) =>
+        e instanceof ConfirmError &&
+        e.exitCode === 2 &&
+        !e.message.includes('\n') &&
+        /a candidate is more than 2 points below softmax-ce.*i#458 \(Δ −40\.35 at rung 2\).*--top 2.*--force/.test(
+          e.message,
+        ),
+    );
+    assert.equal(trained, false, 'refused before anything trains');
+    assert.equal(store.listRuns({ grid: 'confirm:i' }).length, 0);
+    // #600 is exactly 2 points below: within the margin
+    assert.equal(refusal('i', candidates.slice(0, 2), 0.02), null);
+    // a study stored before baselines cannot be judged: refused too, with the command that fixes it
+    const old = issueStudy(join(dir, 'old.db'), false);
+    const top1 = topTrials(old, 'i', 1).candidates;
+    assert.equal(top1[0]!.delta, null);
+    assert.match(refusal('i', top1, 0.02) ?? '', /no softmax-ce baseline.*search --study i --rerank/);
+    old.close();
     store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { searchStoreOf, type SearchStore } from '../../src/search/persist.js';
 import assert from 'node:assert/strict';
 import { runSearch, SimulatedCrash, StudyError, type SearchSummary } from '../../src/search/driver.js';
 import { makeStudyConfig, type StudyConfig } from '../../src/search/study.js';
-import { InlineExecutor, MemoryStore, toyFilter, toySpace } from './helpers.js';
+import { InlineExecutor, MemoryStore, TOY_BASELINE, toyFilter, toySpace } from './helpers.js';
 
 const LADDER = [
   { model: 'm', dataset: 'd', epochs: 1, trainLimit: 10 },
@@ -64,7 +64,12 @@ test('a search runs max-trials evaluable trials, each trial-rung exactly once, w
   const r2 = exec.runs.filter((r) => r.rung === 2).length;
   assert.ok(r1 >= Math.floor(20 / 3) && r1 < 20, `rung 1 ran ${r1}`);
   assert.ok(r2 >= Math.floor(r1 / 3) && r2 <= r1, `rung 2 ran ${r2}`);
-  assert.equal(store.rungs.length, exec.runs.length, 'one stored rung per run');
+  // one baseline (softmax-ce) per rung reached, each trained once and stored as the study's trial −1
+  assert.deepEqual(
+    exec.baselineRuns.map((b) => `${b.head}@${b.rung}`),
+    ['softmax-ce@0', 'softmax-ce@1', 'softmax-ce@2'],
+  );
+  assert.equal(store.rungs.length, exec.runs.length + exec.baselineRuns.length, 'one stored rung per run');
   // rejections are recorded as trials with a reason, and counted
   const rejected = store.trials.filter((t) => t.state === 'rejected');
   assert.equal(
@@ -72,10 +77,14 @@ test('a search runs max-trials evaluable trials, each trial-rung exactly once, w
     Object.values(s.rejections).reduce((a, b) => a + b, 0),
   );
   for (const t of rejected) assert.ok(t.rejectReason === 'wrong-sign' || t.rejectReason === 'duplicate');
-  // the best is the most accurate trial at the highest rung reached
-  const top = s.trials.filter((t) => t.metrics?.rungs['2']);
-  const bestAcc = Math.max(...top.map((t) => t.metrics!.rungs['2']!.valAcc!));
-  assert.equal(s.best!.metrics!.rungs['2']!.valAcc, bestAcc);
+  // the best has the highest Δ against the baseline at the highest rung each trial completed
+  const deltaOf = (t: (typeof s.trials)[number]) => {
+    const r = Math.max(...Object.keys(t.metrics!.rungs).map(Number));
+    return t.metrics!.rungs[String(r)]!.valAcc! - TOY_BASELINE(r);
+  };
+  const bestDelta = Math.max(...s.trials.map(deltaOf));
+  assert.equal(s.best!.score!.delta, bestDelta);
+  assert.equal(deltaOf(s.best!), bestDelta);
   // rung-0 capacity counts rung-0 evaluations only, scaled by the worker count
   const r0 = s.trials.map((t) => t.metrics!.rungs['0']!.seconds);
   const mean = r0.reduce((a, x) => a + x, 0) / r0.length;
@@ -117,7 +126,10 @@ test('resume after a crash: trials stuck running are re-run exactly once and not
     const recorded = store.rungs.map((r) => key(r.trialId, r.rung));
     const second = new InlineExecutor(2);
     const s = await search(store, second, { resume: true, config: undefined, maxTrials: undefined });
-    const rerun = second.runs.map((r) => `${r.number}:${r.rung}`);
+    const rerun = [
+      ...second.runs.map((r) => `${r.number}:${r.rung}`),
+      ...second.baselineRuns.map((b) => `-1:${b.rung}`),
+    ];
     const all = [...recorded, ...rerun];
     assert.equal(new Set(all).size, all.length, `crash at ${crashAt}: a trial-rung was recorded twice`);
     for (const k of stuck)
@@ -215,7 +227,7 @@ test('the SQLite store: crash, reopen, resume — every trial-rung recorded once
     assert.equal(s.trials.length, 20);
     assert.equal(
       raw.listRungs(study.id).length,
-      before + second.runs.length,
+      before + second.runs.length + second.baselineRuns.length,
       'each re-run adds exactly one rung row',
     );
     const seq = raw.listTrials(study.id).map((t) => `${t.number}:${t.expr}:${t.state}:${t.rung}`);
@@ -244,4 +256,132 @@ test('a broken executor stops the search with its error and leaves nothing runni
     store.trials.some((t) => t.state === 'queued'),
     'the trials it could not run are queued for a resume',
   );
+});
+
+test('each trial is scored by its Δ against the baseline at its highest rung, and the live best never goes down', async () => {
+  const store = new MemoryStore();
+  const exec = new InlineExecutor(3);
+  const seen: Array<number | undefined> = [];
+  // crashWhen sees the status after every recorded result (onStatus is throttled to 4 a second)
+  const s = await search(store, exec, {
+    crashWhen: (st) => {
+      seen.push(st.best?.delta);
+      return false;
+    },
+  });
+  // the baseline is trial −1, one rung row per rung, softmax-ce's accuracy there
+  const b = store.trials.find((t) => t.number === -1)!;
+  assert.equal(b.expr, 'softmax-ce');
+  assert.equal(b.state, 'complete');
+  assert.deepEqual(
+    store.rungs.filter((r) => r.trialId === b.id).map((r) => [r.rung, r.metrics.valAcc]),
+    [0, 1, 2].map((r) => [r, TOY_BASELINE(r)]),
+  );
+  assert.deepEqual(
+    s.baseline.rungs.map((x) => [x.state, x.valAcc]),
+    [0, 1, 2].map((r) => ['ok', TOY_BASELINE(r)]),
+  );
+  assert.ok(!s.trials.some((t) => t.number === -1), 'the baseline is not a candidate');
+  for (const t of s.trials) {
+    for (const [r, m] of Object.entries(t.metrics!.rungs))
+      assert.equal(t.deltas[r], m.valAcc! - TOY_BASELINE(Number(r)), `#${t.number} rung ${r}`);
+    const top = Math.max(...Object.keys(t.metrics!.rungs).map(Number));
+    assert.equal(t.score!.rung, top);
+    assert.equal(t.score!.delta, t.deltas[String(top)]);
+  }
+  // the ranking is by that score, best first, and 'best' is its head
+  const scores = s.ranking.map((n) => s.trials.find((t) => t.number === n)!.score!.delta!);
+  assert.deepEqual(
+    scores,
+    [...scores].sort((x, y) => y - x),
+  );
+  assert.equal(s.best!.number, s.ranking[0]);
+  // the status line's best is a running maximum
+  const live = seen.filter((d): d is number => d !== undefined);
+  assert.ok(live.length > 3, `${live.length} statuses with a best`);
+  for (let i = 1; i < live.length; i++) assert.ok(live[i]! >= live[i - 1]!, `best went down at ${i}`);
+  assert.match(s.verdict, /softmax-ce/);
+});
+
+test('the promotion gate: only trials within the margin of the rung baseline go up; resumes make the same promotions', async () => {
+  // The baseline scores 0.75 at every rung, so the floor is 0.73: toy trials further than 10.8 from the target stop.
+  const high = () => 0.75;
+  const gated = new MemoryStore();
+  const exec = new InlineExecutor(3, undefined, undefined, high);
+  const s = await search(gated, exec, { maxTrials: 30 });
+  const promoted = s.trials.filter((t) => t.metrics!.rungs['1']);
+  assert.ok(promoted.length > 0, 'something is promoted');
+  for (const t of promoted) assert.ok(t.metrics!.rungs['0']!.valAcc! >= 0.73 - 1e-9, `#${t.number}`);
+  // Without the gate (a study stored before it: no margin) ASHA alone lifts some trial below the floor: the test bites.
+  const ungated = new MemoryStore();
+  const cfg = config();
+  delete cfg.promotionMargin;
+  const u = await search(ungated, new InlineExecutor(3, undefined, undefined, high), {
+    maxTrials: 30,
+    config: cfg,
+  });
+  assert.ok(
+    u.trials.some((t) => t.metrics!.rungs['1'] && t.metrics!.rungs['0']!.valAcc! < 0.73),
+    'ASHA alone promotes a trial below the floor',
+  );
+  assert.equal(u.promotionMargin, null);
+  // Crash anywhere, resume: the gated study is the same as the uninterrupted one.
+  for (const crashAt of [2, 7, 14]) {
+    const store = new MemoryStore();
+    await assert.rejects(
+      search(store, new InlineExecutor(3, undefined, undefined, high), {
+        maxTrials: 30,
+        crashWhen: (st) => st.finished >= crashAt && st.running > 0,
+      }),
+      SimulatedCrash,
+    );
+    await search(store, new InlineExecutor(2, (j) => (j.number * 5) % 3, undefined, high), {
+      resume: true,
+      config: undefined,
+      maxTrials: undefined,
+    });
+    assert.deepEqual(sequence(store), sequence(gated), `crash at ${crashAt}`);
+  }
+});
+
+test('a baseline that fails leaves Δ unknown and the gate open at its rung', async () => {
+  const store = new MemoryStore();
+  const exec = new InlineExecutor(2, undefined, undefined, (r) => (r === 0 ? 'failed' : 0.99));
+  const s = await search(store, exec);
+  assert.equal(s.baseline.rungs[0]!.state, 'failed');
+  assert.equal(store.trials.find((t) => t.number === -1)!.state, 'failed');
+  assert.ok(
+    s.trials.filter((t) => t.metrics!.rungs['1']).length >= Math.floor(20 / 3),
+    'ASHA promotes ungated',
+  );
+  // rung-1 baselines of 0.99 block every promotion to rung 2, and rung-0 trials have no Δ
+  assert.equal(s.trials.filter((t) => t.metrics!.rungs['2']).length, 0);
+  for (const t of s.trials) if (t.score!.rung === 0) assert.equal(t.score!.delta, null);
+  assert.ok(s.best && s.best.score!.rung === 1, 'scored trials rank before unscored ones');
+});
+
+test('--rerank trains only the baselines an older study lacks, at the rungs it reached, and trains no candidate', async () => {
+  const store = new MemoryStore();
+  const cfg = config();
+  delete cfg.promotionMargin;
+  const first = await search(store, new InlineExecutor(3), { config: cfg });
+  // As a study stored before baselines existed: no baseline row, no rung rows for it.
+  const b = store.trials.find((t) => t.number === -1)!;
+  store.trials = store.trials.filter((t) => t !== b);
+  store.rungs = store.rungs.filter((r) => r.trialId !== b.id);
+  const before = JSON.stringify(store.trials);
+  const studyBefore = JSON.stringify(store.studies);
+  const exec = new InlineExecutor(2);
+  const s = await search(store, exec, { resume: true, config: undefined, maxTrials: 1000, rerank: true });
+  assert.equal(s.stopReason, 'rerank');
+  assert.equal(exec.runs.length, 0, 'no candidate trained');
+  assert.deepEqual(exec.baselineRuns.map((x) => x.rung).sort(), [0, 1, 2]);
+  assert.equal(JSON.stringify(store.trials.filter((t) => t.number !== -1)), before, 'trials untouched');
+  assert.equal(JSON.stringify(store.studies), studyBefore, 'the study and its limits untouched');
+  assert.equal(s.trials.length, first.trials.length);
+  for (const t of s.trials) assert.notEqual(t.score!.delta, null);
+  // a second rerank has nothing left to train
+  const again = new InlineExecutor(1);
+  await search(store, again, { resume: true, config: undefined, rerank: true });
+  assert.equal(again.baselineRuns.length + again.runs.length, 0);
 });

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeadFilter, targetMargin, toyTaskAccuracy } from '../../src/search/filters.js';
+import {
+  HeadFilter,
+  independenceFromZ,
+  probeData,
+  probeHead,
+  targetMargin,
+  toyTaskAccuracy,
+} from '../../src/search/filters.js';
+import { getHead } from '../../src/heads/index.js';
 import { getSpace } from '../../src/search/spaces/index.js';
 import type { Candidate } from '../../src/search/types.js';
 import { ladderIsScaleInvariant, makeStudyConfig } from '../../src/search/study.js';
@@ -31,12 +39,38 @@ test('a δ that overflows on the probe batch is rejected as non-finite', () => {
 test('a δ that lowers the target logit is rejected as wrong-sign', () => {
   // t − p: δ_y − mean_{k≠y} δ_k = (1 − p_y) + (1 − p_y)/(C − 1) > 0 for every example
   assert.equal(verdict(delta, 't - p').reason, 'wrong-sign');
-  // loss z_y: ∂/∂z_y = 1 > 0 and 0 elsewhere
-  assert.equal(verdict(new HeadFilter(getSpace('loss')), 'zy').reason, 'wrong-sign');
-  // a loss that does not read z at all has δ = 0
-  assert.equal(verdict(new HeadFilter(getSpace('loss')), 'sum(t)').reason, 'wrong-sign');
+  // loss p_y: ∂/∂z_y = p_y(1 − p_y) > 0 and −p_y p_k elsewhere (z_y itself, a linear loss, is constant-in-z)
+  assert.equal(verdict(new HeadFilter(getSpace('loss')), 'py').reason, 'wrong-sign');
+  assert.equal(verdict(new HeadFilter(getSpace('loss')), 'zy').reason, 'constant-in-z');
+  // a loss that reads z the wrong way round: descent lowers z_y
+  assert.equal(verdict(new HeadFilter(getSpace('loss')), 'log(py)').reason, 'wrong-sign');
   // the margin itself, on a hand example: C = 3, y = 0, δ = [−1, 0.5, 1.5] → −1 − 1 = −2
   assert.equal(targetMargin(Float64Array.from([-1, 0.5, 1.5]), Int32Array.from([0]), 3), -2);
+});
+
+test('a δ, loss or activation that does not depend on z is rejected as constant-in-z', () => {
+  // The issue's examples: δ-rules of the labels alone passed every other filter and were trained (#1 to rung 2).
+  for (const e of ['-t', '0.001 - t', 'log(log(sigmoid(t) / (2 * t)))', 't * 3', '-t - tanh(t) - 0.01']) {
+    const v = verdict(deltaNoKnown, e);
+    assert.equal(v.reason, 'constant-in-z', `${e}: ${JSON.stringify(v)}`);
+    assert.match(v.detail ?? '', /does not depend on z/);
+  }
+  // the same with the known-head table on: the check comes before the duplicate check
+  assert.equal(verdict(delta, '-t').reason, 'constant-in-z');
+  // a loss of the labels only (δ = 0 everywhere), and an output activation that ignores z
+  assert.equal(verdict(new HeadFilter(getSpace('loss')), 'sum(t)').reason, 'constant-in-z');
+  assert.equal(verdict(new HeadFilter(getSpace('activation')), 'mse: exp(0 * z)').reason, 'constant-in-z');
+  // δ that reads z, however it does it, is not
+  for (const e of ['exp(z) - t', 'p - t', 'p - t + 0.001 * z', 'relu(z - p) - t'])
+    assert.notEqual(verdict(deltaNoKnown, e).reason, 'constant-in-z', e);
+  // The prediction matters too: a head whose δ reads z but whose scores ignore it predicts one class forever.
+  const base = probeData();
+  const other = { z: base.z.map((v, i) => v + Math.sin(i)), y: base.y };
+  const probe = (head: ReturnType<typeof getHead>) =>
+    independenceFromZ(head, probeHead(head, 'float64', base), [other]);
+  const ce = getHead('softmax-ce');
+  assert.equal(probe(ce), undefined);
+  assert.match(probe({ ...ce, scores: (z) => z.mul(0) }) ?? '', /prediction does not depend on z/);
 });
 
 test('a δ that points the right way on the probe but cannot fit the toy task is rejected as toy-task', () => {

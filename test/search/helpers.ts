@@ -59,19 +59,27 @@ export function toyAccuracy(c: Candidate, rung: number): number {
   return 1 - d / 40 + 0.001 * rung;
 }
 
-/** Runs jobs in-process after a short, candidate-dependent delay (so completion order differs from dispatch order). */
+/** The toy baseline's validation accuracy at a rung: low enough that the promotion gate rarely bites in toy studies. */
+export const TOY_BASELINE = (rung: number): number => 0.5 + 0.001 * rung;
+
+/**
+ * Runs jobs in-process after a short, candidate-dependent delay (so completion order differs from dispatch order).
+ * Baseline jobs (no candidate) score `baseline(rung)` and are listed in `baselineRuns`, not `runs`.
+ */
 export class InlineExecutor implements Executor {
   readonly runs: Array<{ number: number; rung: number }> = [];
+  readonly baselineRuns: Array<{ rung: number; head: string }> = [];
   private closed = false;
   private readonly pending = new Set<() => void>();
   constructor(
     readonly size: number,
     private readonly delayMs: (job: TrialJob) => number = (j) =>
-      (toyValue(j.candidate)[1]! * 7 + j.number) % 5,
+      j.candidate ? (toyValue(j.candidate)[1]! * 7 + j.number) % 5 : 1,
     private readonly score: (c: Candidate, rung: number) => { acc: number; speed: number } = (c, rung) => {
       const acc = toyAccuracy(c, rung);
       return { acc, speed: acc / 2 + (toyValue(c)[3]! % 3) * 0.1 };
     },
+    private readonly baseline: (rung: number) => number | 'failed' = TOY_BASELINE,
   ) {}
   run(job: TrialJob): Promise<RungMetrics | 'cancelled'> {
     return new Promise((resolve) => {
@@ -80,6 +88,15 @@ export class InlineExecutor implements Executor {
       setTimeout(() => {
         this.pending.delete(cancel);
         if (this.closed) return resolve('cancelled');
+        if (!job.candidate) {
+          this.baselineRuns.push({ rung: job.rung, head: job.headId });
+          const b = this.baseline(job.rung);
+          return resolve(
+            b === 'failed'
+              ? { status: 'diverged', valAcc: null, speed: null, seconds: 0.01 }
+              : { status: 'ok', valAcc: b, speed: b / 2, seconds: 0.01 * (1 + job.rung) },
+          );
+        }
         this.runs.push({ number: job.number, rung: job.rung });
         const { acc, speed } = this.score(job.candidate, job.rung);
         // Higher rungs take longer, as they do for real, so a throughput figure that mixed rungs would show it.
@@ -125,7 +142,7 @@ export class MemoryStore implements SearchStore {
   addTrial(studyId: number, t: NewTrial): number {
     if (this.trials.some((x) => x.studyId === studyId && x.number === t.number))
       throw new Error(`UNIQUE constraint failed: trial ${t.number}`);
-    const id = this.trials.length + 1;
+    const id = Math.max(0, ...this.trials.map((x) => x.id)) + 1;
     this.trials.push({ ...structuredClone(t), id, studyId, rung: 0 });
     return id;
   }

@@ -109,3 +109,33 @@ test('multi-objective promotion uses non-dominated ranks', () => {
   // A scalar (accuracy-only) rule would have promoted 5 and 0 instead.
   assert.deepEqual(p, [0, 5, 2]);
 });
+
+test('gated ASHA: a rung waits for its floor, then promotes only top-1/η trials at or above it', () => {
+  // The shape: an early, sparse rung where the best of the first three is far below the baseline.
+  const scores = [0.2, 0.1, 0.15, 0.95, 0.5, 0.97, 0.3, 0.96, 0.4];
+  const asha = new Asha(3, 2, { gated: true });
+  scores.forEach((_, i) => asha.add(i));
+  const promos: Array<[number, number]> = [];
+  scores.forEach((s, i) => promos.push(...asha.report(i, 0, [s])));
+  assert.equal(promos.length, 0, 'nothing is promoted before the floor is known');
+  // baseline 0.96, margin 0.02 → floor 0.94
+  promos.push(...asha.setFloor(0, 0.94));
+  // k=3 → top {0: 0.2} is below the floor; k=4 → {3}; k=6 → top2 {5, 3} → 5; k=9 → top3 {5, 7, 3} → 7
+  assert.deepEqual(promos, [
+    [3, 1],
+    [5, 1],
+    [7, 1],
+  ]);
+  assert.ok(!asha.isPromoted(0, 0), 'the 20% trial that topped the first three stays at rung 0');
+  // Ungated, the same arrivals lift it.
+  const plain = new Asha(3, 2);
+  scores.forEach((_, i) => plain.add(i));
+  const p2 = scores.flatMap((s, i) => plain.report(i, 0, [s]).map((x) => x[0]));
+  assert.equal(p2[0], 0);
+  // A floor of −Infinity (the baseline failed) opens the gate; a floor is set once.
+  const open = new Asha(3, 2, { gated: true });
+  [0, 1, 2].forEach((i) => open.add(i));
+  [0.2, 0.1, 0.15].forEach((s, i) => open.report(i, 0, [s]));
+  assert.deepEqual(open.setFloor(0, -Infinity), [[0, 1]]);
+  assert.throws(() => open.setFloor(0, 0.5), /already/);
+});

@@ -1,11 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { openStore, Store, StoreError, SCHEMA_VERSION, type RunResultLike } from '../../src/store/index.js';
+import {
+  checkStore,
+  openStore,
+  Store,
+  StoreError,
+  SCHEMA_VERSION,
+  type RunResultLike,
+} from '../../src/store/index.js';
 
 function tempDb(): { path: string; dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-store-'));
@@ -99,6 +106,67 @@ test('open errors: a newer schema version and a file that is not a database are 
       (e: unknown) => e instanceof StoreError && /junk\.db/.test(e.message),
     );
     assert.throws(() => openStore(join(t.dir, 'missing.db'), { readonly: true }), StoreError);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test("a database is headroom's or it is refused: another program's and a newer one stay byte for byte", () => {
+  const t = tempDb();
+  try {
+    const dir = t.dir;
+    // Another program's database: refused with its tables named, and not a byte written (no WAL switch either).
+    const other = join(dir, 'other.db');
+    const d = new Database(other);
+    d.exec("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('ada')");
+    d.close();
+    const before = readFileSync(other);
+    assert.throws(
+      () => openStore(other),
+      (e: unknown) =>
+        e instanceof StoreError &&
+        e.exitCode === 2 &&
+        /another program's SQLite database \(contacts\)/.test(e.message),
+    );
+    assert.throws(() => checkStore(other), /another program's/, 'checkStore refuses it too, read-only');
+    assert.ok(readFileSync(other).equals(before), 'the foreign database is unchanged');
+    assert.doesNotThrow(() => checkStore(join(dir, 'missing.db')));
+    // A 'meta' table that is not headroom's is still foreign.
+    const meta = join(dir, 'meta.db');
+    const m = new Database(meta);
+    m.exec('CREATE TABLE meta (k TEXT); CREATE TABLE runs (x INTEGER)');
+    m.close();
+    assert.throws(() => openStore(meta), /another program's/);
+    // An empty file becomes a headroom database.
+    const empty = join(dir, 'empty.db');
+    writeFileSync(empty, '');
+    assert.doesNotThrow(() => checkStore(empty));
+    const e = openStore(empty);
+    assert.equal(e.schemaVersion(), SCHEMA_VERSION);
+    e.close();
+    // A newer headroom's database: refused untouched.
+    const s = openStore(t.path);
+    s.db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
+    s.close();
+    const newer = readFileSync(t.path);
+    assert.throws(() => openStore(t.path), /schema version 99, newer/);
+    assert.ok(readFileSync(t.path).equals(newer), 'the newer database is unchanged');
+    // Reopening a current database writes nothing.
+    const cur = join(dir, 'cur.db');
+    openStore(cur).close();
+    const same = readFileSync(cur);
+    openStore(cur).close();
+    assert.ok(readFileSync(cur).equals(same), 'reopening rewrote the file');
+    // A reader (the report) leaves no -wal/-shm files behind, and cannot write.
+    const reader = openStore(cur, { readonly: true });
+    assert.equal(reader.listRuns().length, 0);
+    assert.throws(() => reader.createStudy('x', 'delta', '{}'));
+    reader.close();
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith('cur.db')),
+      ['cur.db'],
+    );
+    assert.ok(readFileSync(cur).equals(same), 'reading changed the file');
   } finally {
     t.cleanup();
   }

@@ -1,18 +1,39 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { deviceOption, evalLimitOption, intOption, listOption, parseArgs, UsageError } from '../args.js';
-import { ProgressBar } from '../progress.js';
-import { openStore } from '../../store/index.js';
-import { getModel } from '../../nn/models/index.js';
+import {
+  checkQueue,
+  common,
+  defaultWorkers,
+  deviceOption,
+  opt,
+  parseOptions,
+  UsageError,
+  type OptionTable,
+} from '../args.js';
+import { printJson } from '../output.js';
+import { workStarted } from '../errors.js';
+import { RunsReporter } from '../progress.js';
+import { checkStore, openStore } from '../../store/index.js';
 import { loadDataset } from '../../data/index.js';
 import { formatCkaMatrix, formatTable, markdownCkaMatrix, markdownTable } from '../../compare/index.js';
-import { ConfirmError, runConfirm, type ConfirmOutput } from '../../search/confirm.js';
+import { ConfirmError, runConfirm, type ConfirmCandidate, type ConfirmOutput } from '../../search/confirm.js';
+import { BASELINE_HEAD as SEARCH_BASELINE, formatPoints } from '../../search/ranking.js';
+
+/** "val 97.22% at rung 1, Δ −0.31 against softmax-ce's 97.53%" */
+function searchScore(c: ConfirmCandidate): string {
+  const at = `val ${(100 * c.searchValAcc).toFixed(2)}% at rung ${c.rung}`;
+  return c.delta === null || c.baselineValAcc === null
+    ? `${at}, no ${SEARCH_BASELINE} baseline there`
+    : `${at}, Δ ${formatPoints(c.delta)} against ${SEARCH_BASELINE}'s ${(100 * c.baselineValAcc).toFixed(2)}%`;
+}
 
 const HELP = `usage: headroom confirm --study NAME [options]
 
-Retrains a search study's best candidates (ranked by validation accuracy at the highest rung they reached) and the
-baseline with fresh seeds that the search never used, on the full training data, and compares test accuracy:
-mean ± 95% CI, Δ against the baseline, Welch p-values Holm-corrected across candidates (the compare table).
+Retrains a search study's best candidates (ranked by their validation Δ against the study's softmax-ce baseline at
+the highest rung each completed) and the baseline with fresh seeds that the search never used, on the full training
+data, and compares test accuracy: mean ± 95% CI, Δ against the baseline, Welch p-values Holm-corrected across
+candidates (the compare table). Candidates more than the study's promotion margin (2 points unless the search said
+otherwise) below softmax-ce at their rung, or without a baseline to tell, are refused (exit 2) unless --force.
 Runs are stored in grid 'confirm:<study>' (with --repr, 'confirm:<study>:repr'), so an interrupted confirmation resumes when run again.
 
 options:
@@ -20,40 +41,51 @@ options:
   --db PATH           SQLite database holding the study                              [headroom.db]
   --top K             how many of the study's best to retrain                          [5]
   --seeds N           fresh seeds 1001..1000+N (skipping the search's training seed)  [5]
-  --datasets LIST     datasets (comma-separated)                                      [mnist]
-  --models LIST       models (comma-separated)                                        [keras-mlp]
+  --dataset LIST      datasets (comma-separated)                                      [mnist]
+  --model LIST        models (comma-separated)                                        [keras-mlp]
   --epochs N          epochs per run                                     [each model's reference epochs]
   --train-limit N     cap the training set (default: full)
   --baseline ID       head to compare with                                            [softmax-ce]
   --distinct          one candidate per structure: pass over trials that differ from a better-ranked one
                       only in their constants (structural spaces)
   --repr              also measure representation metrics (kNN, probe, R², NC1, MAP@R); grid 'confirm:<study>:repr'
+  --force             confirm candidates beyond the margin (or without a search baseline) instead of refusing
   --workers N         worker processes, one libtorch thread each (0: in-process)      [2]
+  --population K|auto train the candidates of one dataset × model × seed as one fused model (see compare)  [1]
+  --queue URL         train through this Redis queue on 'headroom worker's instead of locally
   --device D          auto | cpu | cuda (auto: CUDA when libtorch sees a GPU)          [auto]
   --eval-limit N      validation examples evaluated each epoch (test accuracy stays full)  [all]
   --json | --markdown print one JSON document, or the table as markdown
 `;
 
+/** Every option of confirm, with its type and range: parseOptions checks all of them before anything runs. */
+const OPTIONS = {
+  study: opt.text(),
+  // Must exist, but checked after --device, so that a missing GPU is reported first (it is the bigger problem).
+  db: opt.db(),
+  top: opt.int({ min: 1, max: 1000 }),
+  seeds: common.seeds(),
+  // The same names as compare's and search's (one name per option across commands).
+  dataset: common.datasets(),
+  model: common.models(),
+  epochs: common.epochs(),
+  'train-limit': common.trainLimit(),
+  baseline: common.head(),
+  repr: opt.flag(),
+  distinct: opt.flag(),
+  force: opt.flag(),
+  workers: common.workers(0),
+  queue: common.queue('confirm'),
+  population: common.population(),
+  device: common.device(),
+  'eval-limit': common.evalLimit(),
+  json: opt.flag(),
+  markdown: opt.flag(),
+  help: opt.flag('h'),
+} satisfies OptionTable;
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs('confirm', argv, {
-    study: { type: 'string' },
-    db: { type: 'string' },
-    top: { type: 'string' },
-    seeds: { type: 'string' },
-    datasets: { type: 'string' },
-    models: { type: 'string' },
-    epochs: { type: 'string' },
-    'train-limit': { type: 'string' },
-    baseline: { type: 'string' },
-    repr: { type: 'boolean' },
-    distinct: { type: 'boolean' },
-    workers: { type: 'string' },
-    device: { type: 'string' },
-    'eval-limit': { type: 'string' },
-    json: { type: 'boolean' },
-    markdown: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const values = parseOptions('confirm', argv, OPTIONS);
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -61,56 +93,74 @@ export async function run(argv: string[]): Promise<number> {
   const cmd = 'confirm';
   if (!values.study)
     throw new UsageError("confirm: --study NAME is required. See 'headroom confirm --help'.");
-  const device = deviceOption(cmd, values.device);
-  const evalLimit = evalLimitOption(cmd, values['eval-limit']);
-  const dbPath = resolve(values.db ?? 'headroom.db');
-  if (!existsSync(dbPath)) throw new UsageError(`confirm: no database at ${dbPath}.`);
-  const models = listOption(values.models, ['keras-mlp']);
-  for (const m of models) {
-    try {
-      getModel(m);
-    } catch (e) {
-      throw new UsageError(`confirm: ${(e as Error).message.split('\n')[0]}`);
-    }
-  }
-  const datasets = listOption(values.datasets, ['mnist']);
+  if (values.json && values.markdown)
+    throw new UsageError('confirm: --json and --markdown are two outputs; pick one.');
+  const queue = values.queue;
+  const device = deviceOption(cmd, values.device, queue);
+  const evalLimit = values['eval-limit'];
+  const dbPath = values.db ?? resolve('headroom.db');
+  if (!existsSync(dbPath))
+    throw new UsageError(`confirm: no database at ${dbPath}; give the --db that search wrote the study to.`);
+  checkStore(dbPath); // another program's database is refused before the data are read
+  const models = values.model ?? ['keras-mlp'];
+  const datasets = values.dataset ?? ['mnist'];
   for (const d of datasets) await loadDataset(d, { trainLimit: 10 }); // DataError (exit 2) before any training
+  await checkQueue(cmd, queue);
   const store = openStore(dbPath);
   try {
-    const bar = new ProgressBar('confirm', { enabled: !values.json && !values.markdown });
+    if (!store.getStudy(values.study)) {
+      const names = store.listStudies().map((s) => s.name);
+      throw new UsageError(
+        `confirm: no study '${values.study}' in ${dbPath}; ${names.length > 0 ? `studies there: ${names.join(', ')}` : 'it has no studies (search creates them)'}.`,
+      );
+    }
+    const progress = new RunsReporter('confirm', { enabled: !values.json && !values.markdown });
     let out: ConfirmOutput;
+    workStarted(dbPath);
     try {
       out = await runConfirm(store, {
         study: values.study,
-        top: intOption(cmd, 'top', values.top, 5, 1),
-        seeds: intOption(cmd, 'seeds', values.seeds, 5, 1),
+        top: values.top ?? 5,
+        seeds: values.seeds ?? 5,
         datasets,
         models,
-        ...(values.epochs !== undefined ? { epochs: intOption(cmd, 'epochs', values.epochs, 1, 1) } : {}),
-        ...(values['train-limit'] !== undefined
-          ? { trainLimit: intOption(cmd, 'train-limit', values['train-limit'], 0, 10) }
-          : {}),
-        workers: intOption(cmd, 'workers', values.workers, 2, 0),
+        ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
+        ...(values['train-limit'] !== undefined ? { trainLimit: values['train-limit'] } : {}),
+        workers: values.workers ?? defaultWorkers(),
         device,
+        ...(queue !== undefined ? { queue } : {}),
+        population: values.population ?? 1,
         ...(evalLimit !== undefined ? { evalLimit } : {}),
         baseline: values.baseline ?? 'softmax-ce',
-        repr: values.repr ?? false,
-        distinct: values.distinct ?? false,
+        repr: values.repr,
+        distinct: values.distinct,
+        force: values.force,
         command: `headroom confirm ${argv.join(' ')}`,
-        onProgress: (done, total) => bar.update(done, total),
+        // What will train, with the score it was chosen by, before the first run starts (stderr: stdout is the table).
+        onSelected: values.json
+          ? undefined
+          : (cands, margin) =>
+              process.stderr.write(
+                [
+                  `confirming ${cands.length} candidate(s) of ${values.study}; Δ is validation accuracy against ${SEARCH_BASELINE} at the rung each reached (one training seed), margin ${+(100 * margin).toFixed(2)} points:`,
+                  ...cands.map((c) => `  ${c.head}  ${searchScore(c)}  ${c.expr}`),
+                ].join('\n') + '\n',
+              ),
+        onProgress: (_done, _total, p) => progress.update(p),
+        sinks: [progress.sink],
       });
     } catch (e) {
       if (e instanceof ConfirmError) throw new UsageError(`confirm: ${e.message}`);
       throw e;
     }
-    bar.done();
+    progress.done();
     if (values.json) {
-      console.log(JSON.stringify(out, null, 2));
+      printJson(out, 2);
       return 0;
     }
     const legend = out.candidates.map(
       (c) =>
-        `  ${c.head}: ${c.description}   (search: val ${(100 * c.searchValAcc).toFixed(2)}% at rung ${c.rung})`,
+        `  ${c.head}: ${c.description}   (search: ${searchScore(c)}${out.forced.includes(c.number) ? '; beyond the margin, confirmed with --force' : ''})`,
     );
     const wins = out.rows.filter((r) => r.delta && r.delta.pHolm < 0.05 && r.delta.mean > 0);
     const losses = out.rows.filter((r) => r.delta && r.delta.pHolm < 0.05 && r.delta.mean < 0);

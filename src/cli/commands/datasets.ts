@@ -1,10 +1,11 @@
-import { parseArgs } from '../args.js';
+import { opt, parseOptions } from '../args.js';
 import { listDatasets, type DatasetInfo } from '../../data/index.js';
 
 const HELP = `usage: headroom datasets [--json] [--data-dir DIR]
 
-Lists the datasets headroom knows, their sizes and shapes, and where each is read from.
-  --data-dir DIR   folder holding CIFAR-10 (or Fashion-MNIST) files; default $HEADROOM_DATA
+Lists the datasets headroom knows, their sizes and shapes, and where each is read from (datasets that plugins
+define with --plugin FILE also name that file; listing them reads their data).
+  --data-dir DIR   folder holding MNIST, Fashion-MNIST or CIFAR-10 files; default $HEADROOM_DATA
   --json           print one JSON document: { datasets: [...] }`;
 
 function row(d: DatasetInfo): string[] {
@@ -14,15 +15,16 @@ function row(d: DatasetInfo): string[] {
     String(d.testSize),
     d.sampleShape.join('×'),
     d.numClasses === 0 ? 'regr.' : String(d.numClasses),
-    d.available ? d.location : `missing: ${d.location}; ${d.hint ?? ''}`,
+    (d.available ? d.location : `missing: ${d.location}; ${d.hint ?? ''}`) +
+      (d.file !== undefined ? ` (defined in ${d.file})` : ''),
   ];
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs('datasets', argv, {
-    json: { type: 'boolean' },
-    'data-dir': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
+  const values = parseOptions('datasets', argv, {
+    json: opt.flag(),
+    'data-dir': opt.dir(),
+    help: opt.flag('h'),
   });
   if (values.help) {
     console.log(HELP);

@@ -1,7 +1,9 @@
-import { resolve } from 'node:path';
-import { cpus } from 'node:os';
-import { deviceOption, evalLimitOption, parseArgs } from '../args.js';
-import { ProgressBar, runsDetail } from '../progress.js';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { common, defaultWorkers, deviceOption, opt, parseOptions, type OptionTable } from '../args.js';
+import { workStarted } from '../errors.js';
+import { checkStore, openStore } from '../../store/index.js';
+import { RunsReporter } from '../progress.js';
 import { runCompare, validateGrid, formatTable } from '../../compare/index.js';
 import type { GridSpec } from '../../compare/grid.js';
 
@@ -10,26 +12,32 @@ const HELP = `usage: headroom demo [--db PATH] [--out report.html] [--device aut
 A two-minute comparison on MNIST: softmax-ce, linear-mse and oland-exp on the Keras MLP, 2 seeds, a
 20k-example training subset, 5 epochs. Prints the table, writes the HTML report, and says how to run the full study.
 
+  --db PATH       the database                                                   [runs/headroom-demo.db]
+  --out PATH      the HTML report                                         [runs/headroom-demo-report.html]
   --device D      where runs train; auto (default) is CUDA when libtorch sees a GPU
   --eval-limit N  validation examples evaluated each epoch (final test accuracy stays full)   [all]`;
 
+/** Every option of demo, with its type and range: parseOptions checks all of them before anything runs. */
+const OPTIONS = {
+  db: opt.db(),
+  out: opt.outFile('report.html'),
+  device: common.device(),
+  'eval-limit': common.evalLimit(),
+  json: opt.flag(),
+  help: opt.flag('h'),
+} satisfies OptionTable;
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs('demo', argv, {
-    db: { type: 'string' },
-    out: { type: 'string' },
-    device: { type: 'string' },
-    'eval-limit': { type: 'string' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const values = parseOptions('demo', argv, OPTIONS);
   if (values.help) {
     console.log(HELP);
     return 0;
   }
   const device = deviceOption('demo', values.device);
-  const evalLimit = evalLimitOption('demo', values['eval-limit']);
-  const dbPath = resolve(values.db ?? 'headroom-demo.db');
-  const reportPath = resolve(values.out ?? 'headroom-demo-report.html');
+  const evalLimit = values['eval-limit'];
+  // Under runs/ (git-ignored) rather than the working directory's top level, where they would sit beside the sources.
+  const dbPath = values.db ?? resolve('runs', 'headroom-demo.db');
+  const reportPath = values.out ?? resolve('runs', 'headroom-demo-report.html');
   const spec: GridSpec = {
     name: 'demo',
     datasets: ['mnist'],
@@ -43,21 +51,28 @@ export async function run(argv: string[]): Promise<number> {
     evalTest: true,
     ...(evalLimit !== undefined ? { evalLimit } : {}),
   };
+  checkStore(dbPath); // another program's database is refused before the data are read
   await validateGrid(spec);
   if (!values.json) {
     console.log(
       `headroom demo: softmax-ce vs linear-mse vs oland-exp · keras-mlp · MNIST (20k train subset) · 2 seeds × 5 epochs · ${device}`,
     );
   }
-  const bar = new ProgressBar('demo', { enabled: !values.json });
+  const progress = new RunsReporter('demo', { enabled: !values.json });
+  // The database opens (or is refused: another program's, unwritable) before any work, so that such a failure is
+  // exit 2 with nothing done; from here on a fault interrupts stored work (exit 1, the same command resumes).
+  for (const p of [dbPath, reportPath]) mkdirSync(dirname(p), { recursive: true });
+  openStore(dbPath).close();
+  workStarted(dbPath);
   const out = await runCompare(spec, {
     dbPath,
-    workers: Math.min(2, cpus().length),
+    workers: defaultWorkers(),
     baseline: 'softmax-ce',
     command: 'headroom demo',
-    onProgress: (p) => bar.update(p.done, p.total, runsDetail(p)),
+    onProgress: (p) => progress.update(p),
+    sinks: [progress.sink],
   });
-  bar.done();
+  progress.done();
   const { writeReport } = await import('../../report/index.js');
   const report = await writeReport({ dbPath, out: reportPath });
   if (values.json) {
@@ -65,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   console.log();
-  console.log(formatTable(out.rows));
+  console.log(formatTable(out.rows, out.panels));
   console.log(`
 database: ${dbPath}  (every number above is a stored run with its seed and config)
 report:   ${report.path}

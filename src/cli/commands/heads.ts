@@ -1,11 +1,13 @@
 // `headroom heads [--json]`: the table of contents of the field.
-import { parseArgs } from '../args.js';
-import { listHeads } from '../../heads/index.js';
+import { opt, parseOptions } from '../args.js';
+import { relative, isAbsolute } from 'node:path';
+import { headOrigin, listHeads } from '../../heads/index.js';
 
 const HELP = `usage: headroom heads [--json]
 
-Lists every head: id, title, kind, output layer, default parameters, formula and source.
-  --json   one JSON array, one object per head`;
+Lists every head: id, title, kind, output layer, default parameters, formula and source; heads that plugins
+define (--plugin FILE) also name the file that defined them.
+  --json   one JSON array, one object per head ("file" for plugin heads)`;
 
 export interface HeadRow {
   id: string;
@@ -15,6 +17,8 @@ export interface HeadRow {
   formula: string;
   source: string;
   params: Record<string, number>;
+  /** Heads defined by a plugin (defineHead): the file that defined them. */
+  file?: string;
 }
 
 export function headRows(): HeadRow[] {
@@ -26,7 +30,14 @@ export function headRows(): HeadRow[] {
     formula: h.formula,
     source: h.source,
     params: { ...h.defaults },
+    ...(headOrigin(h.id) !== undefined ? { file: headOrigin(h.id) } : {}),
   }));
+}
+
+/** A file under the working directory as a relative path (shorter in a terminal), anything else as it is. */
+function shown(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') || isAbsolute(rel) ? file : rel;
 }
 
 function paramsText(p: Record<string, number>): string {
@@ -61,15 +72,13 @@ export function formatTable(rows: HeadRow[], columns = 120): string {
     );
     for (const l of wrap(r.formula, textW)) out.push(pad + l);
     for (const l of wrap(`source: ${r.source}`, textW)) out.push(pad + l);
+    if (r.file !== undefined) out.push(`${pad}file: ${shown(r.file)}`);
   }
   return out.join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs('heads', argv, {
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const values = parseOptions('heads', argv, { json: opt.flag(), help: opt.flag('h') });
   if (values.help) {
     console.log(HELP);
     return 0;

@@ -1,4 +1,4 @@
-import { parseArgs, UsageError } from '../args.js';
+import { opt, parseOptions, type OptionTable } from '../args.js';
 
 const HELP = `usage: headroom report --db PATH [--study NAME] [--grid NAME] [--out report.html] [options]
 
@@ -16,23 +16,25 @@ options:
   --json             print {"path", "charts", "bytes"} instead of a line
 `;
 
+/** Every option of report, with its type: parseOptions checks all of them before anything is read or written. */
+const OPTIONS = {
+  db: opt.dbToRead(),
+  out: opt.outFile('report.html'),
+  // Checked against the database (names that match nothing are refused, listing what is there).
+  grid: opt.text(),
+  study: opt.text(),
+  baseline: opt.text(),
+  'no-deltas': opt.flag(),
+  json: opt.flag(),
+  help: opt.flag('h'),
+} satisfies OptionTable;
+
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs('report', argv, {
-    db: { type: 'string' },
-    out: { type: 'string' },
-    grid: { type: 'string' },
-    study: { type: 'string' },
-    baseline: { type: 'string' },
-    'no-deltas': { type: 'boolean' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const values = parseOptions('report', argv, OPTIONS);
   if (values.help) {
     console.log(HELP);
     return 0;
   }
-  if (positionals.length > 0)
-    throw new UsageError(`report: unexpected argument '${positionals[0]}'. See 'headroom report --help'.`);
   const { writeReport } = await import('../../report/index.js');
   const res = await writeReport({
     dbPath: values.db ?? 'headroom.db',
@@ -40,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     grid: values.grid,
     study: values.study,
     baseline: values.baseline,
-    noDeltas: values['no-deltas'] ?? false,
+    noDeltas: values['no-deltas'],
   });
   if (values.json) console.log(JSON.stringify(res));
   else console.log(`report: ${res.path} (${res.charts} charts, ${(res.bytes / 1024 / 1024).toFixed(1)} MB)`);

@@ -63,6 +63,11 @@ export const cifar10: DataSource = {
   testSize: 10000,
   sampleShape: [3, 32, 32],
   numClasses: 10,
+  files: [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE],
+  findIn: (root) =>
+    [root, join(root, 'cifar-10-batches-bin')].find((dir) =>
+      [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE].every((f) => findFile(dir, f) !== undefined),
+    ),
   locate(dataDir?: string): Located {
     const { dir, tried } = resolveDir(dataDir);
     if (dir !== undefined) return { location: dir, available: true };

@@ -27,6 +27,14 @@ export interface DataSource {
   numClasses: number;
   locate(dataDir?: string): Located;
   load(dataDir?: string): RawData;
+  /**
+   * File datasets only: the folder under `root` (itself or the dataset's own subfolder) that holds every file, or
+   * undefined. An explicit --data-dir is checked with it, so a folder without the files is an error, never a quiet
+   * fallback to the packaged or system copy.
+   */
+  findIn?(root: string): string | undefined;
+  /** File datasets only: the files findIn looks for, for messages. */
+  files?: readonly string[];
 }
 
 /** Reads a whole file; a missing or unreadable file becomes a DataError that says how to provide it. */

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import type { DataSource, Located, RawData } from './common.js';
-import { IDX_FILES, hasIdxFiles, loadIdxPair } from './idx-pair.js';
+import { IDX_FILES, findIdxDir, hasIdxFiles, loadIdxPair } from './idx-pair.js';
 
 /** Where Debian's dataset-fashion-mnist package installs the four .gz IDX files. */
 export const FASHION_MNIST_SYSTEM_DIR = '/usr/share/datasets/fashion-mnist';
@@ -26,7 +25,8 @@ const CLASS_NAMES = [
 function resolveDir(dataDir?: string): string {
   const roots = [dataDir, process.env.HEADROOM_DATA].filter((d): d is string => d !== undefined && d !== '');
   for (const root of roots) {
-    for (const dir of [root, join(root, 'fashion-mnist')]) if (hasIdxFiles(dir)) return dir;
+    const dir = findIdxDir(root, 'fashion-mnist');
+    if (dir !== undefined) return dir;
   }
   return FASHION_MNIST_SYSTEM_DIR;
 }
@@ -38,6 +38,8 @@ export const fashionMnist: DataSource = {
   testSize: 10000,
   sampleShape: [1, 28, 28],
   numClasses: 10,
+  files: Object.values(IDX_FILES),
+  findIn: (root) => findIdxDir(root, 'fashion-mnist'),
   locate(dataDir?: string): Located {
     const dir = resolveDir(dataDir);
     return hasIdxFiles(dir)
@@ -46,7 +48,7 @@ export const fashionMnist: DataSource = {
   },
   load(dataDir?: string): RawData {
     const dir = resolveDir(dataDir);
-    const meta = { name: 'fashion-mnist', numClasses: 10, classNames: CLASS_NAMES };
+    const meta = { name: 'fashion-mnist', numClasses: 10, classNames: CLASS_NAMES, rows: 28, cols: 28 };
     return {
       train: loadIdxPair(dir, IDX_FILES.trainImages, IDX_FILES.trainLabels, meta, HOW),
       test: loadIdxPair(dir, IDX_FILES.testImages, IDX_FILES.testLabels, meta, HOW),

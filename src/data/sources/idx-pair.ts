@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import { parseIdxImages, parseIdxLabels } from '../formats/idx.js';
 import type { ArrayDataset } from '../types.js';
@@ -15,17 +16,28 @@ export function hasIdxFiles(dir: string): boolean {
   return Object.values(IDX_FILES).every((f) => findFile(dir, f) !== undefined);
 }
 
+/** `root` or `root/<sub>`, whichever holds the four IDX files first, or undefined. */
+export function findIdxDir(root: string, sub: string): string | undefined {
+  return [root, join(root, sub)].find(hasIdxFiles);
+}
+
 /** Loads one images/labels pair into a dataset with CHW samples [1, rows, cols]. */
 export function loadIdxPair(
   dir: string,
   imagesName: string,
   labelsName: string,
-  meta: { name: string; numClasses: number; classNames: string[] },
+  meta: { name: string; numClasses: number; classNames: string[]; rows: number; cols: number },
   howToProvide: string,
 ): ArrayDataset {
   const imagesPath = findFile(dir, imagesName) ?? `${dir}/${imagesName}.gz`;
   const labelsPath = findFile(dir, labelsName) ?? `${dir}/${labelsName}.gz`;
   const images = parseIdxImages(readDataFile(imagesPath, howToProvide), imagesPath);
+  // A well-formed IDX file of another size would load and then fail deep inside the model's first layer.
+  if (images.rows !== meta.rows || images.cols !== meta.cols)
+    throw new DataError(
+      `${imagesPath}: images are ${images.rows}×${images.cols}, but ${meta.name} images are ${meta.rows}×${meta.cols}; ` +
+        `the file is from another dataset or damaged, download it again.`,
+    );
   const labels = parseIdxLabels(readDataFile(labelsPath, howToProvide), labelsPath);
   if (images.n !== labels.length) {
     throw new DataError(

@@ -1,6 +1,7 @@
 import { adaptiveAvgPool2d, cat, zeros, type Tensor } from '../../engine/index.js';
 import { BatchNorm2d, Conv2d } from '../layers.js';
 import { Module } from '../module.js';
+import { FusedBatchNorm2d, FusedConv2d, padMemberChannels, type Fused, type FusedBody } from '../fused.js';
 import { checkInputShape, seedIfGiven, type Body, type ModelSpec } from './types.js';
 
 const INIT = 'he-normal';
@@ -48,6 +49,46 @@ class BasicBlock extends Module {
     const o = this.#bn2.forward(this.#conv2.forward(h));
     return o.add(this.#shortcut(x)).relu();
   }
+
+  fuse(k: number): FusedBasicBlock {
+    return new FusedBasicBlock(
+      [this.#conv1, this.#bn1, this.#conv2, this.#bn2],
+      k,
+      this.#stride,
+      this.#padChannels,
+    );
+  }
+}
+
+/** K basic blocks side by side on [B, K·C, H, W] activations (see nn/fused.ts). */
+class FusedBasicBlock extends Module {
+  readonly #conv1: FusedConv2d;
+  readonly #bn1: FusedBatchNorm2d;
+  readonly #conv2: FusedConv2d;
+  readonly #bn2: FusedBatchNorm2d;
+
+  constructor(
+    solo: [Conv2d, BatchNorm2d, Conv2d, BatchNorm2d],
+    readonly members: number,
+    readonly stride: number,
+    readonly padChannels: number,
+  ) {
+    super();
+    this.#conv1 = this.child('conv1', new FusedConv2d(solo[0], members));
+    this.#bn1 = this.child('bn1', new FusedBatchNorm2d(solo[1], members));
+    this.#conv2 = this.child('conv2', new FusedConv2d(solo[2], members));
+    this.#bn2 = this.child('bn2', new FusedBatchNorm2d(solo[3], members));
+  }
+
+  forward(x: Tensor): Tensor {
+    const c = (t: Tensor): Fused => ({ t, layout: 'channels' });
+    const h = this.#bn1.forwardFused(this.#conv1.forwardFused(c(x))).t.relu();
+    const o = this.#bn2.forwardFused(this.#conv2.forwardFused(c(h))).t;
+    let s = x;
+    if (this.stride !== 1) s = s.slice(2, 0, undefined, this.stride).slice(3, 0, undefined, this.stride);
+    if (this.padChannels !== 0) s = padMemberChannels(s, this.members, this.padChannels);
+    return o.add(s).relu();
+  }
 }
 
 class ResNetCifar extends Module implements Body {
@@ -78,6 +119,41 @@ class ResNetCifar extends Module implements Body {
     let h = this.#bn.forward(this.#stem.forward(x)).relu();
     for (const b of this.#blocks) h = b.forward(h);
     return adaptiveAvgPool2d(h, [1, 1]).flatten(1);
+  }
+
+  fuse(k: number): FusedBody {
+    return new FusedResNet(this.#stem, this.#bn, this.#blocks, k, this.featureDim);
+  }
+}
+
+class FusedResNet extends Module implements FusedBody {
+  readonly #stem: FusedConv2d;
+  readonly #bn: FusedBatchNorm2d;
+  readonly #blocks: FusedBasicBlock[];
+
+  constructor(
+    stem: Conv2d,
+    bn: BatchNorm2d,
+    blocks: BasicBlock[],
+    readonly members: number,
+    readonly featureDim: number,
+  ) {
+    super();
+    this.#stem = this.child('conv1', new FusedConv2d(stem, members));
+    this.#bn = this.child('bn1', new FusedBatchNorm2d(bn, members));
+    this.#blocks = blocks.map((b, i) => this.child(`block${i}`, b.fuse(members)));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.forwardMembers(x);
+  }
+
+  forwardMembers(x: Tensor): Tensor {
+    let h = this.#bn.forwardFused(this.#stem.forwardFused({ t: x, layout: 'shared' })).t.relu();
+    for (const b of this.#blocks) h = b.forward(h);
+    const pooled = adaptiveAvgPool2d(h, [1, 1]).flatten(1); // [B, K·F]
+    const b = pooled.shape[0]!;
+    return pooled.reshape([b, this.members, this.featureDim]).transpose(0, 1);
   }
 }
 

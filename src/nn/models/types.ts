@@ -30,6 +30,10 @@ export class TrunkBody extends Module implements Body {
     this.featureDim = featureDim;
   }
 
+  get trunk(): Module {
+    return this.#trunk;
+  }
+
   forward(x: Tensor): Tensor {
     return this.#trunk.forward(x);
   }

@@ -79,10 +79,12 @@ export class EvolutionSampler implements Sampler {
       ]!;
     };
     const parent = pick();
+    // The parents' numbers travel with the child so that the driver can store the family tree.
     if (this.space.crossover && rng.next() < this.opts.crossover) {
       const other = pick();
-      return this.space.crossover(parent.candidate, other.candidate, rng);
+      const child = this.space.crossover(parent.candidate, other.candidate, rng);
+      return { ...child, parents: [...new Set([parent.number, other.number])] };
     }
-    return this.space.mutate(parent.candidate, rng);
+    return { ...this.space.mutate(parent.candidate, rng), parents: [parent.number] };
   }
 }

@@ -1,0 +1,114 @@
+// compare(), search() and confirm() from the source entry: they return what the commands print with --json, and a
+// bad spec is the CLI's one-line error with exit code 2.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compare, confirm, search } from '../../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'headroom-api-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+const usage = (message: RegExp) => (e: unknown) =>
+  e instanceof Error && (e as { exitCode?: number }).exitCode === 2 && message.test(e.message);
+
+test('compare() returns exactly what `headroom compare --json` prints', async () => {
+  const db = join(dir, 'c.db');
+  const spec = {
+    dataset: 'spirals',
+    model: 'keras-mlp',
+    heads: ['softmax-ce', 'poly1(eps=2)'],
+    seeds: 2,
+    epochs: 1,
+    trainLimit: 100,
+    workers: 0,
+    db,
+  };
+  const first = await compare(spec);
+  assert.deepEqual([first.ranNow, first.rows.length], [4, 2]);
+  const api = await compare(spec); // resumed: nothing trains, as in the command run below
+  // The command itself, in this process, with its stdout read.
+  const { run } = await import('../../src/cli/commands/compare.js');
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => void printed.push(args.join(' '));
+  let code: number;
+  try {
+    code = await run([
+      '--dataset=spirals',
+      '--model=keras-mlp',
+      '--heads=softmax-ce,poly1(eps=2)',
+      '--seeds=2',
+      '--epochs=1',
+      '--train-limit=100',
+      '--workers=0',
+      `--db=${db}`,
+      '--json',
+    ]);
+  } finally {
+    console.log = log;
+  }
+  assert.equal(code, 0);
+  assert.equal(printed.length, 1);
+  assert.deepEqual(api, JSON.parse(printed[0]!));
+  assert.equal(api.ranNow, 0);
+});
+
+test('search() and confirm() run a study and its confirmation, returning the --json documents', async () => {
+  const db = join(dir, 's.db');
+  const s = await search({
+    study: 's1',
+    space: 'delta',
+    db,
+    dataset: 'spirals',
+    maxTrials: 2,
+    workers: 1,
+    seed: 1,
+    ladder: 'keras-mlp:200:1',
+    evalLimit: 200,
+  });
+  assert.equal(s.db, db);
+  assert.equal(s.study, 's1');
+  assert.equal(s.trials.length, 2);
+  assert.equal(s.stopReason, 'max-trials');
+  const c = await confirm({
+    study: 's1',
+    db,
+    top: 1,
+    seeds: 1,
+    epochs: 1,
+    trainLimit: 200,
+    evalLimit: 200,
+    workers: 0,
+    force: true,
+  });
+  assert.equal(c.study, 's1');
+  assert.equal(c.grid, 'confirm:s1');
+  assert.equal(c.candidates.length, 1);
+  assert.deepEqual(c.rows.map((r) => r.head).sort(), [c.candidates[0]!.head, 'softmax-ce'].sort());
+});
+
+test('a bad spec is the command-line error: one line, exit code 2, nothing run', async () => {
+  await assert.rejects(
+    compare({ heads: ['softmax-ce', 'poly1(gamma=1)'], db: join(dir, 'x.db') }),
+    usage(/^compare: --heads 'poly1\(gamma=1\)': head 'poly1' has no parameter matching 'gamma'/),
+  );
+  await assert.rejects(
+    compare({ seeds: 0 }),
+    usage(/^compare: --seeds must be an integer in 1…10000, got '0'/),
+  );
+  await assert.rejects(
+    compare({ markdown: true } as never),
+    usage(/'markdown' is a command-line output option/),
+  );
+  await assert.rejects(
+    compare({ seedz: 2 } as never),
+    usage(/compare: unknown option '--seedz' \(did you mean --seeds\?\)/),
+  );
+  await assert.rejects(
+    search({ study: 's', space: 'nosuch' }),
+    usage(/^search: --space 'nosuch' matches nothing/),
+  );
+  await assert.rejects(confirm({ study: 's', db: join(dir, 'none.db') }), usage(/^confirm: no database at /));
+});

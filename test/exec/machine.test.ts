@@ -1,0 +1,75 @@
+// Provenance: every run stores the machine it trained on (CPU model, BLAS and its core type, libtorch version), stamped
+// by the worker that ran it, because the same config is bit-identical within a machine but not across machines.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { blasDescription, jobOf, machineDescription, runJob } from '../../src/exec/index.js';
+import { Recorder } from '../../src/runs/index.js';
+import { openStore } from '../../src/store/index.js';
+import { libtorchVersion } from '../../src/engine/index.js';
+import { runKey, type RunConfig, type RunResult } from '../../src/train/config.js';
+
+const MAPS_OPENBLAS = [
+  '7f0-7f1 r-xp 00000000 08:01 123 /usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13.0',
+  '7f2-7f3 r-xp 00000000 08:01 124 /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so',
+  '7f4-7f5 rw-p 00000000 00:00 0',
+].join('\n');
+
+test('blasDescription names the BLAS the process mapped, with OpenBLAS version and core type', () => {
+  assert.equal(
+    blasDescription(MAPS_OPENBLAS, { OPENBLAS_CORETYPE: 'Haswell' }),
+    'OpenBLAS 0.3.21 core Haswell',
+  );
+  assert.equal(blasDescription(MAPS_OPENBLAS, {}), 'OpenBLAS 0.3.21 core auto-detected');
+  assert.equal(blasDescription('1-2 r-xp 0 0:0 1 /opt/intel/libmkl_core.so.2', {}), 'MKL');
+  assert.equal(blasDescription('1-2 r-xp 0 0:0 1 /usr/lib/libtorch_cpu.so', {}), 'BLAS built into libtorch');
+  assert.equal(blasDescription('', {}), 'BLAS unknown (no /proc/self/maps)');
+});
+
+test('machineDescription has the cores, CPU model, BLAS and libtorch version of this process', () => {
+  const m = machineDescription();
+  assert.ok(m.includes(`${cpus().length} cores`), m);
+  assert.ok(m.includes(cpus()[0]!.model.trim()), m);
+  assert.ok(m.includes(`libtorch ${libtorchVersion()}`), m);
+  assert.match(m, /OpenBLAS|MKL|BLIS|BLAS/);
+});
+
+function config(): RunConfig {
+  return {
+    dataset: 'spirals',
+    model: 'keras-mlp',
+    head: 'softmax-ce',
+    seed: 1,
+    epochs: 1,
+    batchSize: 64,
+    optimizer: { kind: 'adam', lr: 0.001 },
+    trainLimit: 128,
+    valFraction: 0.1,
+    device: 'cpu',
+    evalTest: true,
+  };
+}
+
+test('the worker stamps its machine on each result; the recorder stores it, else its own', async () => {
+  const cfg = config();
+  const [result] = await runJob(jobOf(cfg));
+  assert.equal(result!.machine, machineDescription());
+  const dir = mkdtempSync(join(tmpdir(), 'machine-'));
+  try {
+    const store = openStore(join(dir, 'm.db'));
+    const rec = new Recorder(store, 'g');
+    // A queue worker on another computer: its stamp wins over the driver's.
+    rec.record(jobOf(cfg), [{ ...result!, machine: 'elsewhere · 8 cores · X' }]);
+    assert.equal(store.getRunByKey(runKey(cfg))?.machine, 'elsewhere · 8 cores · X');
+    const other = { ...cfg, seed: 2 };
+    const unstamped: RunResult = { ...result!, config: other };
+    delete unstamped.machine;
+    rec.record(jobOf(other), [unstamped]);
+    assert.equal(store.getRunByKey(runKey(other))?.machine, machineDescription());
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
