@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { readReportData } from '../../src/report/data.js';
 import { cuda } from '../../src/engine/index.js';
 import { resolveDevice } from '../../src/exec/index.js';
@@ -194,6 +195,59 @@ test('compare --repr --json adds kNN, probe, R², NC1 and MAP@R to every row, an
     const c = m!.cells[0]![1]!;
     assert.equal(c.n, 2);
     assert.ok(c.mean > 0 && c.mean <= 1, `CKA ${c.mean}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('compare --population and --eval-limit change what runs: one fused job for the heads, a validation count over N', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-compare-pop-'));
+  const db = join(dir, 'p.db');
+  try {
+    const r = headroom([
+      'compare',
+      '--dataset',
+      'mnist',
+      '--model',
+      'keras-mlp',
+      '--heads',
+      'softmax-ce,linear-mse,oland-exp',
+      '--seeds',
+      '1',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '300',
+      '--eval-limit',
+      '37',
+      '--population',
+      '3',
+      '--workers',
+      '0',
+      '--json',
+      '--db',
+      db,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const d = new Database(db, { readonly: true });
+    try {
+      const jobs = d
+        .prepare(
+          "SELECT job_id, COUNT(DISTINCT run_key) AS n FROM job_events WHERE type = 'epoch' GROUP BY job_id",
+        )
+        .all() as Array<{ n: number }>;
+      assert.deepEqual(
+        jobs.map((j) => j.n),
+        [3],
+        'the three heads trained as one population job',
+      );
+      const vals = d.prepare('SELECT val_acc FROM runs').all() as Array<{ val_acc: number }>;
+      assert.equal(vals.length, 3);
+      for (const { val_acc } of vals)
+        assert.ok(Math.abs(val_acc * 37 - Math.round(val_acc * 37)) < 1e-9, `${val_acc} is a count over 37`);
+    } finally {
+      d.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
