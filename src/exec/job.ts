@@ -1,7 +1,9 @@
 // The one wire format of training work: what a worker is asked to train and what it reports while it does.
 import type { Device } from '../engine/index.js';
 import type { HeadRef } from '../heads/index.js';
-import { runKey, type EpochRecord, type RunConfig, type RunResult } from '../train/config.js';
+import { headRefOf, runKey, type EpochRecord, type RunConfig, type RunResult } from '../train/config.js';
+
+export { headRefOf };
 
 export type { HeadRef };
 
@@ -21,15 +23,6 @@ export type JobEvent =
   | { type: 'started'; jobId: string; slot: number; device: Device; pid: number }
   | { type: 'epoch'; jobId: string; head: number; epochs: number; record: EpochRecord }
   | { type: 'finished'; jobId: string; results: RunResult[] };
-
-/** The head a run config names, as a reference a worker can resolve. */
-export function headRefOf(cfg: RunConfig): HeadRef {
-  if (cfg.candidate) {
-    const { space, expr, params } = cfg.candidate;
-    return { kind: 'candidate', id: cfg.head, space, expr, ...(params ? { params } : {}) };
-  }
-  return { kind: 'registry', id: cfg.head, ...(cfg.headParams ? { params: cfg.headParams } : {}) };
-}
 
 /** A one-head job for a run config. */
 export function jobOf(cfg: RunConfig): TrainJob {

@@ -610,31 +610,33 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
     opts.onStatus(status());
   };
 
+  /** What a worker trains for `headId` at rung r: the rung's setting with the study's seed, split and budget. */
+  const rungJob = (number: number, r: number, headId: string, candidate?: Candidate): TrialJob => ({
+    number,
+    rung: r,
+    space: space.name,
+    ...(candidate ? { candidate } : {}),
+    headId,
+    ladderRung: cfg.ladder[r]!,
+    trainSeed: cfg.trainSeed,
+    valFraction: cfg.valFraction,
+    ...(cfg.evalLimit !== undefined ? { evalLimit: cfg.evalLimit } : {}),
+  });
+  const submit = (job: TrialJob, onDone: (res: RungMetrics | 'cancelled') => void) =>
+    void executor.run(job).then(onDone, (e: unknown) => {
+      // The executor itself broke (workers cannot start): stop the search; the trial stays 'running' → re-queued.
+      fatal ??= e instanceof Error ? e : new Error(String(e));
+      notify();
+    });
+
   const dispatch = (job: { number: number; rung: number }) => {
     const t = rows.get(job.number)!;
     store.transaction(() => store.setTrialState(t.id, 'running', job.rung));
     t.state = 'running';
     t.rung = job.rung;
     running.add(job.number);
-    const rung = cfg.ladder[job.rung]!;
-    const trialJob: TrialJob = {
-      number: job.number,
-      rung: job.rung,
-      space: space.name,
-      candidate: candidateOf(t),
-      headId: `${opts.study}#${job.number}`,
-      ladderRung: rung,
-      trainSeed: cfg.trainSeed,
-      valFraction: cfg.valFraction,
-      ...(cfg.evalLimit !== undefined ? { evalLimit: cfg.evalLimit } : {}),
-    };
-    void executor.run(trialJob).then(
-      (res) => onResult(job, res),
-      (e: unknown) => {
-        // The executor itself broke (workers cannot start): stop the search; the trial stays 'running' → re-queued.
-        fatal ??= e instanceof Error ? e : new Error(String(e));
-        notify();
-      },
+    submit(rungJob(job.number, job.rung, `${opts.study}#${job.number}`, candidateOf(t)), (res) =>
+      onResult(job, res),
     );
   };
 
@@ -642,23 +644,7 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
   const dispatchBaseline = (r: number) => {
     baselineRunning.add(r);
     store.transaction(() => syncBaselineRow());
-    const job: TrialJob = {
-      number: BASELINE_NUMBER,
-      rung: r,
-      space: space.name,
-      headId: BASELINE_HEAD,
-      ladderRung: cfg.ladder[r]!,
-      trainSeed: cfg.trainSeed,
-      valFraction: cfg.valFraction,
-      ...(cfg.evalLimit !== undefined ? { evalLimit: cfg.evalLimit } : {}),
-    };
-    void executor.run(job).then(
-      (res) => onBaselineResult(r, res),
-      (e: unknown) => {
-        fatal ??= e instanceof Error ? e : new Error(String(e));
-        notify();
-      },
-    );
+    submit(rungJob(BASELINE_NUMBER, r, BASELINE_HEAD), (res) => onBaselineResult(r, res));
   };
 
   const cancellations = new Map<string, number>();

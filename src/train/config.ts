@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { HeadRef } from '../heads/index.js';
 import type { RecipeConfig } from './recipes.js';
 
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adadelta';
@@ -117,4 +118,13 @@ export function runKey(cfg: RunConfig): string {
     .update(JSON.stringify(canonical(rest)))
     .digest('hex')
     .slice(0, 16);
+}
+
+/** The head a run config names, as a reference a worker can resolve. */
+export function headRefOf(cfg: RunConfig): HeadRef {
+  if (cfg.candidate) {
+    const { space, expr, params } = cfg.candidate;
+    return { kind: 'candidate', id: cfg.head, space, expr, ...(params ? { params } : {}) };
+  }
+  return { kind: 'registry', id: cfg.head, ...(cfg.headParams ? { params: cfg.headParams } : {}) };
 }

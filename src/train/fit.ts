@@ -22,7 +22,7 @@ import { getModel, type Body } from '../nn/models/index.js';
 import { createOutputLayer, resolveHead, type Head } from '../heads/index.js';
 import { makeOptimizer } from '../optim/index.js';
 import { ece as expectedCalibrationError, matrix } from '../metrics/index.js';
-import type { EpochRecord, FeatureSketch, RunConfig, RunResult } from './config.js';
+import { headRefOf, type EpochRecord, type FeatureSketch, type RunConfig, type RunResult } from './config.js';
 import { checkSchedule, lrAt } from './schedule.js';
 import { Augmenter } from './augment.js';
 
@@ -76,6 +76,22 @@ export function assertDeviceUsable(device: string): asserts device is Device {
   if (device === 'cpu') return;
   if (device === 'cuda' && cuda.isAvailable()) return;
   throw new DeviceUnavailableError(device);
+}
+
+/** The run's device (checked: never a quiet CPU run) and its data (loaded unless given, restricted to its classes). */
+export async function runData(
+  cfg: RunConfig,
+  given?: DataSplits,
+): Promise<{ device: Device; data: DataSplits }> {
+  assertDeviceUsable(cfg.device);
+  const loaded = given ?? (await loadSplitsFor(cfg));
+  return { device: cfg.device, data: cfg.classes ? restrictClasses(loaded, cfg.classes) : loaded };
+}
+
+/** The run's optimizer over `params`. */
+export function optimizerFor(cfg: RunConfig, params: Tensor[]): ReturnType<typeof makeOptimizer> {
+  const { kind, ...hyper } = cfg.optimizer;
+  return makeOptimizer(kind, params, hyper);
 }
 
 export async function loadSplitsFor(cfg: RunConfig): Promise<DataSplits> {
@@ -145,31 +161,21 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
   if (cfg.threads !== undefined) setNumThreads(cfg.threads);
   const disposers: Array<() => void> = [];
   try {
-    const device = cfg.device;
-    assertDeviceUsable(device);
-    const loaded = deps.data ?? (await loadSplitsFor(cfg));
-    const data = cfg.classes ? restrictClasses(loaded, cfg.classes) : loaded;
+    const { device, data } = await runData(cfg, deps.data);
     manualSeed(cfg.seed);
     const spec = getModel(cfg.model);
     // Initialised on the CPU, then moved: the same seed gives the same initial weights on every device.
     const body = spec.createBody(data.train.sampleShape, { seed: cfg.seed });
     disposers.push(() => body.dispose());
     body.toDevice(device);
-    const head =
-      deps.headOverride ??
-      resolveHead(
-        cfg.candidate
-          ? { kind: 'candidate', id: cfg.head, ...cfg.candidate }
-          : { kind: 'registry', id: cfg.head, ...(cfg.headParams ? { params: cfg.headParams } : {}) },
-      );
+    const head = deps.headOverride ?? resolveHead(headRefOf(cfg));
     const numClasses = data.train.numClasses;
     const outputLayer = createOutputLayer(head.outputLayer, body.featureDim, numClasses);
     disposers.push(() => outputLayer.dispose());
     outputLayer.toDevice(device);
     const train = onDevice(data.train, device);
     const params = [...body.parameters(), ...outputLayer.parameters()];
-    const { kind, ...hyper } = cfg.optimizer;
-    const optimizer = makeOptimizer(kind, params, hyper);
+    const optimizer = optimizerFor(cfg, params);
     disposers.push(() => optimizer.dispose());
     // The recipe's schedule sets the lr of every update from the optimizer's (peak) lr; no recipe: constant.
     const schedule = cfg.recipe?.schedule ?? { kind: 'constant' as const };

@@ -16,17 +16,9 @@ import {
 import { deviceBatches, onDevice, type ArrayDataset } from '../data/index.js';
 import { fuseBody, getModel, type FusedBody } from '../nn/index.js';
 import { createOutputLayer, FusedOutputLayer, type Head } from '../heads/index.js';
-import { makeOptimizer } from '../optim/index.js';
 import { ece as expectedCalibrationError, matrix } from '../metrics/index.js';
 import { experimentKey, type EpochRecord, type RunConfig, type RunResult } from './config.js';
-import {
-  assertDeviceUsable,
-  CHECKPOINT_STEPS,
-  EVAL_BATCH,
-  loadSplitsFor,
-  restrictClasses,
-  type FitDeps,
-} from './fit.js';
+import { CHECKPOINT_STEPS, EVAL_BATCH, optimizerFor, runData, type FitDeps } from './fit.js';
 
 export interface PopulationDeps extends Pick<FitDeps, 'data' | 'checkpoint'> {
   onEpoch?: (member: number, e: EpochRecord) => void;
@@ -118,10 +110,7 @@ export async function fitPopulation(
     // The fused loop has neither the recipe's lr schedule nor its augmentation: recipe runs train solo (runs/plan.ts,
     // exec/run-job.ts), and a population that got one anyway must not silently train without it.
     if (cfg.recipe) throw new Error('population: recipe runs (lr schedule, augmentation) train solo');
-    const device = cfg.device;
-    assertDeviceUsable(device);
-    const loaded = deps.data ?? (await loadSplitsFor(cfg));
-    const data = cfg.classes ? restrictClasses(loaded, cfg.classes) : loaded;
+    const { device, data } = await runData(cfg, deps.data);
     manualSeed(cfg.seed);
     // The solo body and output layer a run with this seed starts from; every member starts there too, and the random
     // stream is left where a solo run leaves it, so dropout masks match the solo runs'.
@@ -142,8 +131,7 @@ export async function fitPopulation(
     outputLayer.toDevice(device);
     const train = onDevice(data.train, device);
     const params = [...body.parameters(), ...outputLayer.parameters()];
-    const { kind, ...hyper } = cfg.optimizer;
-    const optimizer = makeOptimizer(kind, params, hyper);
+    const optimizer = optimizerFor(cfg, params);
     disposers.push(() => optimizer.dispose());
 
     const active = new Set(Array.from({ length: K }, (_, k) => k));
