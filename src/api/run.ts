@@ -5,6 +5,7 @@ import type { ConfirmOutput } from '../search/confirm.js';
 import type { SearchSummary } from '../search/driver.js';
 import type { EpochRecord, OptimizerConfig, OptimizerKind, RunResult } from '../train/config.js';
 import type { DeviceChoice, PopulationChoice } from '../exec/index.js';
+import type { FeatureEnd } from '../nn/models/index.js';
 import { formatHeadSpec } from '../heads/spec.js';
 import { preparePluginsForWorkers } from './plugins.js';
 
@@ -20,6 +21,10 @@ export interface CompareSpec {
   /** Seeds 1..N. */
   seeds?: number;
   epochs?: number;
+  /** A training recipe (lr schedule, augmentation, optimizer), e.g. 'resnet20-modern'; see `headroom compare --help`. */
+  recipe?: string;
+  /** 'linear': the body ends at its last Linear layer (no activation or dropout after it), as for SphereFace. */
+  features?: FeatureEnd;
   optimizer?: OptimizerKind;
   lr?: number;
   batchSize?: number;
@@ -184,6 +189,8 @@ export interface FitSpec {
   /** Default 1. */
   seed?: number;
   epochs?: number;
+  recipe?: string;
+  features?: FeatureEnd;
   batchSize?: number;
   optimizer?: OptimizerKind;
   lr?: number;
@@ -207,12 +214,16 @@ export async function fit(
   const { expandGrid } = await import('../compare/grid.js');
   const { validateGrid } = await import('../compare/index.js');
   const { fit: fitRun } = await import('../train/fit.js');
+  const { RECIPE_IDS } = await import('../train/recipes.js');
+  const { FEATURE_ENDS } = await import('../nn/models/index.js');
   const OPTIONS = {
     dataset: common.dataset(),
     model: opt.choice(modelIds),
     head: common.heads(),
     seed: opt.int({ min: 0, max: 2 ** 31 - 1 }),
     epochs: common.epochs(),
+    recipe: opt.choice(RECIPE_IDS),
+    features: opt.choice<FeatureEnd>(FEATURE_ENDS),
     'batch-size': opt.int({ min: 1 }),
     optimizer: opt.choice<OptimizerKind>(['sgd', 'adam', 'adamw', 'rmsprop', 'adadelta']),
     lr: opt.number({ gt: 0 }),
@@ -247,6 +258,8 @@ export async function fit(
     ...(o['train-limit'] !== undefined ? { trainLimit: o['train-limit'] } : {}),
     ...(o['eval-limit'] !== undefined ? { evalLimit: o['eval-limit'] } : {}),
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
+    ...(o.recipe !== undefined ? { recipe: o.recipe } : {}),
+    ...(o.features !== undefined ? { features: o.features } : {}),
   };
   await validateGrid(grid);
   const cfg = expandGrid(grid)[0]!;

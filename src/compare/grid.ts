@@ -1,6 +1,6 @@
 import type { PopulationChoice } from '../exec/index.js';
 import type { OptimizerConfig, RunConfig } from '../train/config.js';
-import { getModel } from '../nn/models/index.js';
+import { getModel, type FeatureEnd } from '../nn/models/index.js';
 import { getRecipe, recipeConfig } from '../train/recipes.js';
 import type { Store } from '../store/index.js';
 import { openExecutor } from '../exec/index.js';
@@ -32,6 +32,8 @@ export interface GridSpec {
    * go into each run's config.
    */
   recipe?: string;
+  /** Where every body's features are taken (RunConfig.features). */
+  features?: FeatureEnd;
 }
 
 /** Expands a grid into run configs, filling each model's reference (or its recipe's) optimizer, epochs and batch size. */
@@ -69,6 +71,7 @@ export function expandGrid(spec: GridSpec): RunConfig[] {
           if (spec.threads !== undefined) cfg.threads = spec.threads;
           if (spec.repr) cfg.repr = true;
           if (preset) cfg.recipe = recipeConfig(preset);
+          if (spec.features !== undefined) cfg.features = spec.features;
           out.push(cfg);
         }
     }

@@ -1,5 +1,5 @@
 import type { JobEvent, PopulationChoice } from '../exec/index.js';
-import { getModel } from '../nn/models/index.js';
+import { createBodyFor, getModel } from '../nn/models/index.js';
 import { formatHeadSpec, getHead } from '../heads/index.js';
 import { openStore } from '../store/index.js';
 import { runKey } from '../train/config.js';
@@ -57,6 +57,11 @@ export async function validateGrid(spec: GridSpec): Promise<void> {
   for (const m of spec.models) wrap(() => getModel(m));
   for (const h of spec.heads) wrap(() => getHead(h, spec.headParams?.[h]));
   if (spec.recipe !== undefined) for (const m of spec.models) wrap(() => getRecipe(spec.recipe!, m));
+  if (spec.features !== undefined)
+    for (const m of spec.models) {
+      const model = getModel(m);
+      wrap(() => createBodyFor(model, model.inputShape, { features: spec.features }).dispose());
+    }
   const configs = expandGrid(spec);
   const seen = new Set<string>();
   for (const cfg of configs) {

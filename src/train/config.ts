@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HeadRef } from '../heads/index.js';
+import type { FeatureEnd } from '../nn/models/index.js';
 import type { RecipeConfig } from './recipes.js';
 
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adadelta';
@@ -21,6 +22,11 @@ export interface RunConfig {
   epochs: number;
   batchSize: number;
   optimizer: OptimizerConfig;
+  /**
+   * 'linear': the body ends at its last Linear layer, without the activation and dropout after it (nn/models/features.ts).
+   * Absent: the model's own features, and the run key of configs from before the option existed.
+   */
+  features?: FeatureEnd;
   trainLimit?: number;
   valFraction: number;
   /** Where the run trains and evaluates; fit() fails (never falls back to the CPU) when the engine cannot use it. */

@@ -18,7 +18,7 @@ import {
   type ArrayDataset,
   type DataSplits,
 } from '../data/index.js';
-import { getModel, type Body } from '../nn/models/index.js';
+import { createBodyFor, getModel, type Body } from '../nn/models/index.js';
 import { createOutputLayer, resolveHead, type Head } from '../heads/index.js';
 import { makeOptimizer } from '../optim/index.js';
 import { ece as expectedCalibrationError, matrix } from '../metrics/index.js';
@@ -165,7 +165,7 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
     manualSeed(cfg.seed);
     const spec = getModel(cfg.model);
     // Initialised on the CPU, then moved: the same seed gives the same initial weights on every device.
-    const body = spec.createBody(data.train.sampleShape, { seed: cfg.seed });
+    const body = createBodyFor(spec, data.train.sampleShape, { seed: cfg.seed, features: cfg.features });
     disposers.push(() => body.dispose());
     body.toDevice(device);
     const head = deps.headOverride ?? resolveHead(headRefOf(cfg));

@@ -14,7 +14,7 @@ import {
   type Tensor,
 } from '../engine/index.js';
 import { deviceBatches, onDevice, type ArrayDataset } from '../data/index.js';
-import { fuseBody, getModel, type FusedBody } from '../nn/index.js';
+import { createBodyFor, fuseBody, getModel, type FusedBody } from '../nn/index.js';
 import { createOutputLayer, FusedOutputLayer, type Head } from '../heads/index.js';
 import { ece as expectedCalibrationError, matrix } from '../metrics/index.js';
 import { experimentKey, type EpochRecord, type RunConfig, type RunResult } from './config.js';
@@ -115,7 +115,7 @@ export async function fitPopulation(
     // The solo body and output layer a run with this seed starts from; every member starts there too, and the random
     // stream is left where a solo run leaves it, so dropout masks match the solo runs'.
     const spec = getModel(cfg.model);
-    const soloBody = spec.createBody(data.train.sampleShape, { seed: cfg.seed });
+    const soloBody = createBodyFor(spec, data.train.sampleShape, { seed: cfg.seed, features: cfg.features });
     const numClasses = data.train.numClasses;
     const soloOut = createOutputLayer('linear', soloBody.featureDim, numClasses);
     const body = fuseBody(soloBody, K);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compare, confirm, search } from '../../src/index.js';
+import { compare, confirm, fit, search } from '../../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'headroom-api-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -111,4 +111,27 @@ test('a bad spec is the command-line error: one line, exit code 2, nothing run',
     usage(/^search: --space 'nosuch' matches nothing/),
   );
   await assert.rejects(confirm({ study: 's', db: join(dir, 'none.db') }), usage(/^confirm: no database at /));
+});
+
+test('fit() takes features and recipe as the CLI does: features stored in the config; both refused where they do not apply', async () => {
+  const lin = await fit({
+    dataset: 'mnist',
+    model: 'keras-mlp',
+    head: 'am-softmax',
+    features: 'linear',
+    epochs: 1,
+    trainLimit: 256,
+    evalLimit: 50,
+    device: 'cpu',
+  });
+  assert.equal(lin.status, 'ok', lin.error);
+  assert.equal(lin.config.features, 'linear');
+  await assert.rejects(
+    fit({ dataset: 'mnist', model: 'keras-mlp', head: 'softmax-ce', recipe: 'resnet20-modern' }),
+    usage(/recipe 'resnet20-modern' is made for model 'resnet20', not 'keras-mlp'/),
+  );
+  await assert.rejects(
+    fit({ dataset: 'mnist', model: 'resnet20', head: 'softmax-ce', features: 'linear' }),
+    usage(/resnet20 has no linear feature layer/),
+  );
 });

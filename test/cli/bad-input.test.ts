@@ -236,6 +236,17 @@ const CASES: Case[] = [
     args: compare({}, ['--jsn']),
     stderr: /unknown option '--jsn' \(did you mean --json\?\)/,
   },
+  {
+    name: '--features linear on a body without a linear feature layer',
+    args: compare({ model: 'resnet20', features: 'linear' }),
+    stderr:
+      /resnet20 has no linear feature layer .*use --features linear with keras-mlp, keras-cnn, paper-fcn or lenet5/,
+  },
+  {
+    name: '--features relu',
+    args: compare({ features: 'relu' }),
+    stderr: /--features 'relu' matches nothing; use one of linear/,
+  },
   // Names that match nothing are refused, listing what exists.
   {
     name: 'unknown head',

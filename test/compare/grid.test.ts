@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expandGrid } from '../../src/compare/grid.js';
 import { executionOrder } from '../../src/runs/index.js';
+import { runKey } from '../../src/train/config.js';
 
 test('grids train seed-major, so a stopped grid has every head at nearly the same number of seeds', () => {
   const configs = expandGrid({
@@ -27,4 +28,20 @@ test('grids train seed-major, so a stopped grid has every head at nearly the sam
   ]);
   // same runs, only reordered
   assert.deepEqual(new Set(executionOrder(configs)), new Set(configs));
+});
+
+test('a grid with features: linear puts it in every run config (and so in the run key); without, the key is unchanged', () => {
+  const spec = {
+    name: 'g',
+    datasets: ['mnist'],
+    models: ['keras-cnn'],
+    heads: ['softmax-ce', 'am-softmax'],
+    seeds: [1],
+    epochs: 1,
+  };
+  const plain = expandGrid(spec);
+  const linear = expandGrid({ ...spec, features: 'linear' });
+  assert.ok(linear.every((c) => c.features === 'linear'));
+  assert.ok(plain.every((c) => !('features' in c)));
+  assert.notEqual(runKey(linear[0]!), runKey(plain[0]!));
 });

@@ -99,3 +99,16 @@ test('a member that diverges is recorded diverged at its epoch; a member whose h
   assert.match(pop[3]!.error!, /breaks at step 3/);
   for (const i of [0, 2]) assertSame(pop[i]!, await fit(cfgs[i]!, { data }), ids[i]!);
 });
+
+test('--features linear reaches the body in solo and fused runs: margin heads on the linear layer, fused = solo', async () => {
+  const ids = ['softmax-ce', 'am-softmax', 'cosine-softmax'];
+  const cfgs = ids.map((head) => config('keras-mlp', { head, features: 'linear', epochs: 1 }));
+  const { pop, solo } = await compareWithSolo(
+    cfgs,
+    ids.map((h) => getHead(h)),
+  );
+  ids.forEach((h, i) => assertSame(pop[i]!, solo[i]!, `linear features ${h}`));
+  // The same run on the model's own (post-ReLU, post-dropout) features trains differently.
+  const own = await fit(config('keras-mlp', { head: 'am-softmax', epochs: 1 }));
+  assert.notEqual(own.epochs[0]!.trainLoss, solo[1]!.epochs[0]!.trainLoss);
+});

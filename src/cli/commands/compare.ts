@@ -20,6 +20,7 @@ import { formatCkaMatrix, markdownCkaMatrix } from '../../compare/cka.js';
 import type { GridSpec } from '../../compare/grid.js';
 import type { OptimizerConfig } from '../../train/config.js';
 import { RECIPE_IDS } from '../../train/recipes.js';
+import { FEATURE_ENDS, type FeatureEnd } from '../../nn/models/index.js';
 
 const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adadelta'] as const;
 
@@ -44,6 +45,9 @@ options:
   --recipe NAME         a training recipe for the model instead of its reference settings: optimizer, lr schedule,
                         augmentation, epochs, batch size (resnet20-modern, resnet20-he2016, resnet20-onecycle;
                         --epochs, --optimizer, --lr and --batch-size still override; recipe runs never fuse)
+  --features linear     end the body at its last Linear layer, without the activation and dropout after it (as
+                        SphereFace's fc5 feeds its margin layer); keras-mlp, keras-cnn, paper-fcn and lenet5
+                                                                                                [model's own]
   --optimizer KIND      sgd | adam | adamw | rmsprop | adadelta                                 [model's reference]
   --lr X                learning rate                                                           [model's reference]
   --batch-size N                                                                                [model's reference]
@@ -77,6 +81,7 @@ const OPTIONS = {
   seeds: common.seeds(),
   epochs: common.epochs(),
   recipe: opt.choice(RECIPE_IDS),
+  features: opt.choice<FeatureEnd>(FEATURE_ENDS),
   optimizer: opt.choice<OptimizerConfig['kind']>(OPTIMIZERS),
   lr: opt.number({ gt: 0 }),
   'batch-size': opt.int({ min: 1 }),
@@ -156,6 +161,7 @@ export async function run(argv: string[]): Promise<number> {
   if (o['eval-limit'] !== undefined) spec.evalLimit = o['eval-limit'];
   if (o.threads !== undefined) spec.threads = o.threads;
   if (o.recipe !== undefined) spec.recipe = o.recipe;
+  if (o.features !== undefined) spec.features = o.features;
   const workers = o.workers ?? defaultWorkers();
   const targetAcc = o['target-acc'];
 

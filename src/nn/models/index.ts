@@ -8,6 +8,7 @@ import { addedModels } from './registry.js';
 
 export type { Body, ModelSpec, OptimizerKind } from './types.js';
 export { TrunkBody } from './types.js';
+export { createBodyFor, FEATURE_ENDS, type FeatureEnd } from './features.js';
 export { kerasCnn, kerasMlp, lenet5, paperFcn, resnet20 };
 
 const MODELS: readonly ModelSpec[] = [kerasMlp, kerasCnn, paperFcn, lenet5, resnet20];
