@@ -47,7 +47,12 @@ export interface CandidateFilter {
 
 /** Runs trial-rungs somewhere (worker processes, or in-process in tests). 'cancelled' when the executor was closed. */
 export interface Executor {
+  /** Trial-rungs it takes at once (the driver keeps this many in flight). */
   readonly size: number;
+  /** Training jobs it runs at once (fewer than size when it fuses trials into populations); default size. */
+  readonly workers?: number;
+  /** Training jobs started and the trial-rungs they carried, when it fuses trials into populations. */
+  populationStats?(): { jobs: number; trialRungs: number };
   run(job: TrialJob): Promise<RungMetrics | 'cancelled'>;
   close(): Promise<void>;
 }
@@ -142,6 +147,11 @@ export interface SearchSummary {
     workers: number;
     rung0MeanSeconds: number | null;
     capacityPerHour: number | null;
+    /**
+     * With population training: trial-rungs per training job in this invocation (1 = no fusion happened). A member's
+     * stored seconds are its share of the fused job's time, so capacityPerHour is the fused rate.
+     */
+    trialsPerJob?: number;
   };
   status: SearchStatus;
 }
@@ -889,6 +899,8 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
     const rung0Seconds = evaluated
       .map((t) => t.metrics?.rungs['0']?.seconds)
       .filter((x): x is number => x !== undefined && x > 0);
+    const workers = executor.workers ?? executor.size;
+    const pop = executor.populationStats?.();
     const rung0MeanSeconds =
       rung0Seconds.length > 0 ? rung0Seconds.reduce((a, x) => a + x, 0) / rung0Seconds.length : null;
     const summary: SearchSummary = {
@@ -907,9 +919,10 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
         rung0Evaluations: r0,
         seconds,
         perHour: seconds > 0 ? (r0 * 3600) / seconds : 0,
-        workers: executor.size,
+        workers,
         rung0MeanSeconds,
-        capacityPerHour: rung0MeanSeconds === null ? null : (executor.size * 3600) / rung0MeanSeconds,
+        capacityPerHour: rung0MeanSeconds === null ? null : (workers * 3600) / rung0MeanSeconds,
+        ...(pop && pop.jobs > 0 ? { trialsPerJob: pop.trialRungs / pop.jobs } : {}),
       },
       status: status(),
     };

@@ -40,7 +40,7 @@ function trial(number: number, rung: number): TrialJob {
   };
 }
 
-test('TrialExecutor: trials dispatched together train as populations of up to K per rung; results go to their trials', async () => {
+test('TrialExecutor: trials dispatched together train as populations of up to K per rung, oldest rung first; results go to their trials', async () => {
   const inner = new RecordingExecutor();
   const ex = new TrialExecutor(inner, 'cpu', 4);
   assert.equal(ex.size, 4, 'K trials per slot');
@@ -48,8 +48,9 @@ test('TrialExecutor: trials dispatched together train as populations of up to K 
   const results = await Promise.all(trials.map((t) => ex.run(t)));
   assert.deepEqual(
     inner.jobs.map((j) => j.heads.map((h) => h.id)),
-    [['s#1', 's#2', 's#4', 's#5'], ['s#6'], ['s#3', 's#7']],
+    [['s#1', 's#2', 's#4', 's#5'], ['s#3', 's#7'], ['s#6']],
   );
+  assert.deepEqual(ex.populationStats(), { jobs: 3, trialRungs: 7 });
   assert.deepEqual(
     results.map((r) => (r === 'cancelled' ? r : r.valAcc)),
     trials.map((t) => t.number / 100),
@@ -62,4 +63,73 @@ test('TrialExecutor: trials dispatched together train as populations of up to K 
     soloInner.jobs.map((j) => j.heads.length),
     [1, 1, 1],
   );
+});
+
+/** An executor whose jobs finish when the test says so. */
+class ManualExecutor implements Executor {
+  readonly slots = [
+    { device: 'cpu' as const, threads: 1 },
+    { device: 'cpu' as const, threads: 1 },
+  ];
+  readonly jobs: TrainJob[] = [];
+  readonly #finish: Array<() => void> = [];
+  submit(job: TrainJob): Promise<RunResult[]> {
+    this.jobs.push(job);
+    return new Promise((resolve) =>
+      this.#finish.push(() =>
+        resolve(
+          job.heads.map((_h, i) => ({
+            config: configFor(job, i),
+            status: 'ok' as const,
+            epochs: [{ epoch: 1, trainLoss: 0, valAcc: 0.5, seconds: 1 }],
+            final: { valAcc: 0.5, secondsPerEpoch: 1 },
+          })),
+        ),
+      ),
+    );
+  }
+  finishOldest(): void {
+    this.#finish.shift()!();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('TrialExecutor: trials that arrive one by one while every slot is busy wait, then train together as one population', async () => {
+  const inner = new ManualExecutor();
+  const ex = new TrialExecutor(inner, 'cpu', 4);
+  assert.equal(ex.size, 8);
+  assert.equal(ex.workers, 2);
+  const done: Promise<unknown>[] = [];
+  // Two trials in separate ticks: each finds a free slot and starts alone.
+  for (const n of [1, 2]) {
+    done.push(ex.run(trial(n, 0)));
+    await tick();
+  }
+  // Six more, one per tick, while both slots are busy: none starts.
+  for (const n of [3, 4, 5, 6, 7, 8]) {
+    done.push(ex.run(trial(n, 0)));
+    await tick();
+  }
+  assert.equal(inner.jobs.length, 2);
+  // A slot frees: the four oldest waiting go as one job; the next frees: the last two.
+  inner.finishOldest();
+  await tick();
+  assert.deepEqual(
+    inner.jobs.map((j) => j.heads.map((h) => h.id)),
+    [['s#1'], ['s#2'], ['s#3', 's#4', 's#5', 's#6']],
+  );
+  inner.finishOldest();
+  await tick();
+  assert.deepEqual(
+    inner.jobs[3]!.heads.map((h) => h.id),
+    ['s#7', 's#8'],
+  );
+  inner.finishOldest();
+  inner.finishOldest();
+  await Promise.all(done);
+  assert.deepEqual(ex.populationStats(), { jobs: 4, trialRungs: 8 });
 });

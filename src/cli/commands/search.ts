@@ -158,7 +158,10 @@ function printSummary(s: SearchSummary): void {
     `rung-0 throughput: ${s.throughput.rung0Evaluations} evaluations in ${formatSeconds(s.throughput.seconds)} on ${s.throughput.workers} worker(s) = ${Math.round(s.throughput.perHour)} per hour` +
       (s.throughput.capacityPerHour === null || s.throughput.rung0MeanSeconds === null
         ? ''
-        : `; capacity ${Math.round(s.throughput.capacityPerHour)} per hour (${s.throughput.rung0MeanSeconds.toFixed(1)} s per rung-0 evaluation, every worker screening)`),
+        : `; capacity ${Math.round(s.throughput.capacityPerHour)} per hour (${s.throughput.rung0MeanSeconds.toFixed(1)} s per rung-0 evaluation, every worker screening)`) +
+      (s.throughput.trialsPerJob === undefined
+        ? ''
+        : `; ${s.throughput.trialsPerJob.toFixed(2)} trials per fused training job`),
     '',
     `top trials (validation Δ against ${s.baseline.head} at the highest rung each completed; one training seed):`,
     ...top.map((t) => {
