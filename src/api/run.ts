@@ -76,7 +76,11 @@ export interface ConfirmSpec {
   study: string;
   db?: string;
   top?: number;
+  /** These trials instead of the top of the ranking. */
+  trials?: number[];
   seeds?: number;
+  /** The first fresh seed (default 1001). */
+  firstSeed?: number;
   dataset?: string | string[];
   model?: string | string[];
   epochs?: number;

@@ -50,7 +50,11 @@ export interface ConfirmCandidate {
 export interface ConfirmOptions {
   study: string;
   top: number;
+  /** These trials (by number, in this order) instead of the top of the ranking. */
+  trials?: number[];
   seeds: number;
+  /** The first fresh seed (default 1001): a later confirmation of the same trials can use seeds no earlier one saw. */
+  firstSeed?: number;
   datasets: string[];
   models: string[];
   epochs?: number;
@@ -121,7 +125,7 @@ export function topTrials(
   store: Store,
   study: string,
   k: number,
-  opts: { distinct?: boolean } = {},
+  opts: { distinct?: boolean; trials?: number[] } = {},
 ): {
   candidates: ConfirmCandidate[];
   config: StudyConfig;
@@ -144,7 +148,18 @@ export function topTrials(
     .filter((t) => !isBaselineTrial(t) && t.state !== 'rejected' && t.metrics)
     .map((t) => ({ t, number: t.number, score: trialScore(t.metrics!.rungs, baselines) }))
     .filter((x): x is typeof x & { score: TrialScore & { valAcc: number } } => x.score?.valAcc != null);
-  const ranked = rankByScore(scored).map(({ t, score }) => {
+  if (opts.trials) {
+    const known = new Map(scored.map((x) => [x.number, x]));
+    const missing = opts.trials.filter((n) => !known.has(n));
+    if (missing.length > 0)
+      throw new ConfirmError(
+        `study '${study}' has no trained trial ${missing.map((n) => `#${n}`).join(', ')} with a validation score; 'headroom ls --db ${store.path}' shows its best, 'headroom search --study ${study} --db ${store.path} --rerank --json' ranks them all`,
+      );
+  }
+  const chosen = opts.trials
+    ? opts.trials.map((n) => scored.find((x) => x.number === n)!)
+    : rankByScore(scored);
+  const ranked = chosen.map(({ t, score }) => {
     const cand: Candidate = t.params ? { expr: t.expr, params: t.params } : { expr: t.expr };
     const c: ConfirmCandidate = {
       head: `${study}#${t.number}`,
@@ -167,7 +182,7 @@ export function topTrials(
   const relatives: Relative[] = [];
   const families = new Map<string, string>(); // skeleton → head of its best-ranked candidate
   for (const c of ranked) {
-    if (candidates.length >= k) break;
+    if (!opts.trials && candidates.length >= k) break;
     const cand: Candidate = c.params ? { expr: c.expr, params: c.params } : { expr: c.expr };
     const known = filter.knownHeadOf(cand);
     if (known) {
@@ -242,10 +257,10 @@ export interface KnownEquivalent {
   knownHead: string;
 }
 
-/** Seeds 1001, 1002, … skipping the search's own training seed, so that no confirmation run repeats a search run. */
-export function freshSeeds(n: number, used: number): number[] {
+/** Seeds first, first + 1, … skipping the search's own training seed, so that no confirmation run repeats a search run. */
+export function freshSeeds(n: number, used: number, first = 1001): number[] {
   const out: number[] = [];
-  for (let s = 1001; out.length < n; s++) if (s !== used) out.push(s);
+  for (let s = first; out.length < n; s++) if (s !== used) out.push(s);
   return out;
 }
 
@@ -297,6 +312,7 @@ export function confirmConfigs(
 export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<ConfirmOutput> {
   const { candidates, config, knownEquivalents, relatives, margin } = topTrials(store, opts.study, opts.top, {
     distinct: opts.distinct ?? false,
+    ...(opts.trials ? { trials: opts.trials } : {}),
   });
   if (candidates.length === 0)
     throw new ConfirmError(`study '${opts.study}' has no trained trial to confirm yet`);
@@ -308,7 +324,7 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
     ? candidates.filter((c) => c.delta === null || !withinMargin(c.delta, margin)).map((c) => c.number)
     : [];
   opts.onSelected?.(candidates, margin);
-  const seeds = freshSeeds(opts.seeds, config.trainSeed);
+  const seeds = freshSeeds(opts.seeds, config.trainSeed, opts.firstSeed);
   // Repr runs have their own keys; a grid of their own keeps the report from pooling them with plain ones.
   const grid = `confirm:${opts.study}${opts.repr ? ':repr' : ''}`;
   const configs = confirmConfigs(opts, config.space, candidates, seeds);

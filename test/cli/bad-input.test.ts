@@ -294,6 +294,21 @@ const CASES: Case[] = [
     stderr: /confirm: no study 'nosuch' in .*studies there: s1/,
   },
   {
+    name: 'confirm --trials with --top',
+    args: ['confirm', '--study', 's1', '--db', 'FX/h.db', '--trials', '3', '--top', '2'],
+    stderr: /confirm: --top and --trials both choose the candidates; give one/,
+  },
+  {
+    name: 'confirm --trials x',
+    args: ['confirm', '--study', 's1', '--db', 'FX/h.db', '--trials', '3,x'],
+    stderr: /confirm: --trials takes trial numbers such as 2146,6; got 'x'/,
+  },
+  {
+    name: 'confirm --trials of a trial the study lacks',
+    args: ['confirm', '--study', 's1', '--db', 'FX/h.db', '--trials', '7'],
+    stderr: /study 's1' has no trained trial #7 with a validation score/,
+  },
+  {
     name: 'search --space nosuch',
     args: ['search', '--space', 'nosuch', '--study', 's', '--db', 'CASE/s.db'],
     stderr: /--space 'nosuch' matches nothing; use one of loss, delta/,

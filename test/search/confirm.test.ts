@@ -256,3 +256,42 @@ test("the issue's study: the better lower-rung trial ranks first, and confirm re
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--trials names the candidates (in that order, whatever their rank); --first-seed starts the fresh seeds there', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
+  try {
+    const store = seedStudy(join(dir, 'c.db'));
+    assert.deepEqual(
+      topTrials(store, 's', 5, { trials: [2, 0] }).candidates.map((c) => c.number),
+      [2, 0],
+    );
+    assert.throws(
+      () => topTrials(store, 's', 5, { trials: [2, 3] }),
+      /no trained trial #3 with a validation score/,
+    );
+    assert.deepEqual(freshSeeds(3, 2002, 2001), [2001, 2003, 2004]);
+    const out = await runConfirm(store, {
+      study: 's',
+      top: 5,
+      trials: [2],
+      seeds: 2,
+      firstSeed: 2001,
+      datasets: ['mnist'],
+      models: ['keras-mlp'],
+      epochs: 1,
+      trainLimit: 300,
+      workers: 0,
+    });
+    assert.deepEqual(out.seeds, [2001, 2002]);
+    assert.deepEqual(
+      store
+        .listRuns({ grid: 'confirm:s' })
+        .map((r) => `${r.head}@${r.seed}`)
+        .sort(),
+      ['s#2@2001', 's#2@2002', 'softmax-ce@2001', 'softmax-ce@2002'],
+    );
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -40,7 +40,10 @@ options:
   --study NAME        the search study (required)
   --db PATH           SQLite database holding the study                              [headroom.db]
   --top K             how many of the study's best to retrain                          [5]
-  --seeds N           fresh seeds 1001..1000+N (skipping the search's training seed)  [5]
+  --trials N,N        retrain these trials (by number) instead of the top of the ranking; for a fresh test of a
+                      lead, with --first-seed so that no seed that suggested it is reused
+  --seeds N           fresh seeds (skipping the search's training seed)                 [5]
+  --first-seed S      the first of them                                                [1001]
   --dataset LIST      datasets (comma-separated)                                      [mnist]
   --model LIST        models (comma-separated)                                        [keras-mlp]
   --epochs N          epochs per run                                     [each model's reference epochs]
@@ -64,7 +67,9 @@ const OPTIONS = {
   // Must exist, but checked after --device, so that a missing GPU is reported first (it is the bigger problem).
   db: opt.db(),
   top: opt.int({ min: 1, max: 1000 }),
+  trials: opt.list(),
   seeds: common.seeds(),
+  'first-seed': opt.int({ min: 1, max: 2 ** 31 - 10_001 }),
   // The same names as compare's and search's (one name per option across commands).
   dataset: common.datasets(),
   model: common.models(),
@@ -95,6 +100,18 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError("confirm: --study NAME is required. See 'headroom confirm --help'.");
   if (values.json && values.markdown)
     throw new UsageError('confirm: --json and --markdown are two outputs; pick one.');
+  if (values.trials && values.top !== undefined)
+    throw new UsageError('confirm: --top and --trials both choose the candidates; give one.');
+  if (values.trials && values.distinct)
+    throw new UsageError(
+      'confirm: --distinct thins out the ranking; with --trials you name the candidates, so drop it.',
+    );
+  const trials = values.trials?.map((t) => {
+    const n = Number(t.replace(/^#/, ''));
+    if (!Number.isInteger(n) || n < 0)
+      throw new UsageError(`confirm: --trials takes trial numbers such as 2146,6; got '${t}'.`);
+    return n;
+  });
   const queue = values.queue;
   const device = deviceOption(cmd, values.device, queue);
   const evalLimit = values['eval-limit'];
@@ -121,7 +138,9 @@ export async function run(argv: string[]): Promise<number> {
       out = await runConfirm(store, {
         study: values.study,
         top: values.top ?? 5,
+        ...(trials ? { trials } : {}),
         seeds: values.seeds ?? 5,
+        ...(values['first-seed'] !== undefined ? { firstSeed: values['first-seed'] } : {}),
         datasets,
         models,
         ...(values.epochs !== undefined ? { epochs: values.epochs } : {}),
