@@ -38,12 +38,11 @@ export interface RunJobHooks {
 
 /**
  * Trains every head of the job and returns one result per head. Never throws. A job with several heads is a
- * population: one fused model (train/population.ts), unless it asks for representation metrics, which need solo bodies,
- * or trains with a recipe (lr schedule, augmentation), which the fused loop does not apply.
+ * population: one fused model (train/population.ts), unless it asks for representation metrics, which need solo bodies.
  */
 export async function runJob(job: TrainJob, hooks: RunJobHooks = {}): Promise<RunResult[]> {
-  // Representation and recipe runs train solo: the fused model has no feature hooks, lr schedule or augmentation.
-  if (job.heads.length > 1 && !job.cfg.repr && !job.cfg.recipe) return runPopulation(job, hooks);
+  // Representation runs train solo: the fused model has no feature hooks.
+  if (job.heads.length > 1 && !job.cfg.repr) return runPopulation(job, hooks);
   const results = await runSolo(job, hooks);
   hooks.onEvent?.({ type: 'finished', jobId: job.id, results });
   return results;

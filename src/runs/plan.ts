@@ -45,7 +45,8 @@ function finished(store: Store, cfg: RunConfig): boolean {
 /**
  * The jobs that train the runs the store does not hold as finished, in execution order. With population > 1, runs
  * that differ only in the head (same dataset, model, seed, optimizer, epochs, …) go into jobs of up to that many heads,
- * trained as one fused model; representation runs and recipe runs (lr schedule, augmentation) stay solo.
+ * trained as one fused model (recipes included: the members share the lr schedule and the augmented batches);
+ * representation runs stay solo.
  */
 export function planJobs(
   store: Store,
@@ -57,8 +58,8 @@ export function planJobs(
   if (population === 1) return { jobs: todo.map(jobOf), skipped };
   const groups = new Map<string, RunConfig[]>();
   for (const cfg of todo) {
-    // Representation and recipe runs stay solo (a group of one): population.ts applies neither.
-    const key = cfg.repr || cfg.recipe ? runKey(cfg) : experimentKey(cfg);
+    // Representation runs stay solo (a group of one): the fused model has no feature hooks.
+    const key = cfg.repr ? runKey(cfg) : experimentKey(cfg);
     const g = groups.get(key);
     if (g) g.push(cfg);
     else groups.set(key, [cfg]);

@@ -20,7 +20,7 @@ import {
 } from '../data/index.js';
 import { createBodyFor, getModel, type Body } from '../nn/models/index.js';
 import { createOutputLayer, resolveHead, type Head } from '../heads/index.js';
-import { makeOptimizer } from '../optim/index.js';
+import { makeOptimizer, type Optimizer } from '../optim/index.js';
 import { ece as expectedCalibrationError, matrix } from '../metrics/index.js';
 import { headRefOf, type EpochRecord, type FeatureSketch, type RunConfig, type RunResult } from './config.js';
 import { checkSchedule, lrAt } from './schedule.js';
@@ -177,15 +177,7 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
     const params = [...body.parameters(), ...outputLayer.parameters()];
     const optimizer = optimizerFor(cfg, params);
     disposers.push(() => optimizer.dispose());
-    // The recipe's schedule sets the lr of every update from the optimizer's (peak) lr; no recipe: constant.
-    const schedule = cfg.recipe?.schedule ?? { kind: 'constant' as const };
-    checkSchedule(schedule);
-    const clock = { stepsPerEpoch: Math.ceil(train.n / cfg.batchSize), epochs: cfg.epochs };
-    const augment = cfg.recipe?.augment;
-    if (augment && data.train.sampleShape.length !== 3)
-      throw new Error(
-        `recipe '${cfg.recipe!.name}' crops and flips images, but ${cfg.dataset} examples have shape [${data.train.sampleShape.join(', ')}]`,
-      );
+    const recipe = recipeSteps(cfg, train.n, data.train.sampleShape);
 
     let step = 0;
     let trainSeconds = 0;
@@ -198,13 +190,11 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
       const lossSum = keep(zeros([], { dtype: 'float64', device }));
       let seen = 0;
       let trainLoss: number;
-      // Each example of each batch gets its own crop and flip, drawn from a stream of its own per (seed, epoch).
-      const augmenter = augment ? new Augmenter(augment, cfg.seed, epoch) : null;
+      const augmenter = recipe.augmenter(epoch);
       try {
         for (const batch of deviceBatches(train, cfg.batchSize, { shuffle: true, seed: cfg.seed, epoch })) {
           scope(() => {
-            const lr = lrAt(schedule, cfg.optimizer.lr, step, clock);
-            if (schedule.kind !== 'constant') optimizer.setLr(lr);
+            recipe.setLr(optimizer, step);
             deps.onStep?.(step, optimizer.lr);
             const x = augmenter ? augmenter.apply(batch.x) : batch.x;
             const { z, featureNorm } = outputLayer.forwardWithNorm(body.forward(x));
@@ -294,6 +284,32 @@ export async function fit(cfg: RunConfig, deps: FitDeps = {}): Promise<RunResult
     if (cfg.threads !== undefined) setNumThreads(prevThreads);
   }
   return result;
+}
+
+/**
+ * What a run's recipe does beyond the optimizer, for both training loops: the lr of every update (the schedule applied
+ * to the optimizer's peak lr; no recipe: constant) and each epoch's augmenter (each example of each batch gets its own
+ * crop and flip, from a stream of its own per (seed, epoch), so every member of a population sees the same images).
+ */
+export function recipeSteps(
+  cfg: RunConfig,
+  trainN: number,
+  sampleShape: readonly number[],
+): { setLr(optimizer: Optimizer, step: number): void; augmenter(epoch: number): Augmenter | null } {
+  const schedule = cfg.recipe?.schedule ?? { kind: 'constant' as const };
+  checkSchedule(schedule);
+  const clock = { stepsPerEpoch: Math.ceil(trainN / cfg.batchSize), epochs: cfg.epochs };
+  const augment = cfg.recipe?.augment;
+  if (augment && sampleShape.length !== 3)
+    throw new Error(
+      `recipe '${cfg.recipe!.name}' crops and flips images, but ${cfg.dataset} examples have shape [${sampleShape.join(', ')}]`,
+    );
+  return {
+    setLr(optimizer, step) {
+      if (schedule.kind !== 'constant') optimizer.setLr(lrAt(schedule, cfg.optimizer.lr, step, clock));
+    },
+    augmenter: (epoch) => (augment ? new Augmenter(augment, cfg.seed, epoch) : null),
+  };
 }
 
 export function restrictClasses(d: DataSplits, classes: number[]): DataSplits {

@@ -18,7 +18,7 @@ import { createBodyFor, fuseBody, getModel, type FusedBody } from '../nn/index.j
 import { createOutputLayer, FusedOutputLayer, type Head } from '../heads/index.js';
 import { ece as expectedCalibrationError, matrix } from '../metrics/index.js';
 import { experimentKey, type EpochRecord, type RunConfig, type RunResult } from './config.js';
-import { CHECKPOINT_STEPS, EVAL_BATCH, optimizerFor, runData, type FitDeps } from './fit.js';
+import { CHECKPOINT_STEPS, EVAL_BATCH, optimizerFor, recipeSteps, runData, type FitDeps } from './fit.js';
 
 export interface PopulationDeps extends Pick<FitDeps, 'data' | 'checkpoint'> {
   onEpoch?: (member: number, e: EpochRecord) => void;
@@ -107,9 +107,6 @@ export async function fitPopulation(
     if (cfgs.some((c) => experimentKey(c) !== key))
       throw new Error('population: members must differ only in their head');
     if (cfg.repr) throw new Error('population: representation metrics need solo runs');
-    // The fused loop has neither the recipe's lr schedule nor its augmentation: recipe runs train solo (runs/plan.ts,
-    // exec/run-job.ts), and a population that got one anyway must not silently train without it.
-    if (cfg.recipe) throw new Error('population: recipe runs (lr schedule, augmentation) train solo');
     const { device, data } = await runData(cfg, deps.data);
     manualSeed(cfg.seed);
     // The solo body and output layer a run with this seed starts from; every member starts there too, and the random
@@ -134,6 +131,9 @@ export async function fitPopulation(
     const optimizer = optimizerFor(cfg, params);
     disposers.push(() => optimizer.dispose());
 
+    // The recipe's lr schedule and augmentation: one lr for all (members share the optimizer settings) and one
+    // augmented batch for all (a solo run with this seed would draw the same crops and flips).
+    const recipe = recipeSteps(cfg, train.n, data.train.sampleShape);
     const active = new Set(Array.from({ length: K }, (_, k) => k));
     const fail = (k: number, e: unknown) => {
       results[k]!.status = 'failed';
@@ -151,10 +151,13 @@ export async function fitPopulation(
       const lossSums = members.map(() => keep(zeros([], { dtype: 'float64', device })));
       let seen = 0;
       let losses: number[];
+      const augmenter = recipe.augmenter(epoch);
       try {
         for (const batch of deviceBatches(train, cfg.batchSize, { shuffle: true, seed: cfg.seed, epoch })) {
           scope(() => {
-            const { z, featureNorm } = outputLayer.forwardWithNorm(body.forwardMembers(batch.x));
+            recipe.setLr(optimizer, step);
+            const x = augmenter ? augmenter.apply(batch.x) : batch.x;
+            const { z, featureNorm } = outputLayer.forwardWithNorm(body.forwardMembers(x));
             let total: Tensor | null = null;
             members.forEach((k, i) => {
               if (!active.has(k)) return;

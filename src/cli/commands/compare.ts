@@ -44,7 +44,8 @@ options:
   --epochs N            epochs per run                                                          [model's reference]
   --recipe NAME         a training recipe for the model instead of its reference settings: optimizer, lr schedule,
                         augmentation, epochs, batch size (resnet20-modern, resnet20-he2016, resnet20-onecycle;
-                        --epochs, --optimizer, --lr and --batch-size still override; recipe runs never fuse)
+                        --epochs, --optimizer, --lr and --batch-size still override; with --population the heads
+                        of a seed share the schedule and the augmented batches)
   --features linear     end the body at its last Linear layer, without the activation and dropout after it (as
                         SphereFace's fc5 feeds its margin layer); keras-mlp, keras-cnn, paper-fcn and lenet5
                                                                                                 [model's own]
