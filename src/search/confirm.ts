@@ -5,9 +5,10 @@ import type { Store } from '../store/index.js';
 import {
   crossHeadCka,
   loadRunViews,
-  summarizeRuns,
+  summarizeGrid,
   type CkaMatrix,
   type CompareRow,
+  type PanelSummary,
 } from '../compare/index.js';
 import { openExecutor } from '../exec/index.js';
 import { planJobs, runJobs, type RunsProgress } from '../runs/index.js';
@@ -104,6 +105,8 @@ export interface ConfirmOutput {
   ranNow: number;
   skipped: number;
   rows: CompareRow[];
+  /** Per dataset × model: the test its verdicts use and the seeds a 0.2-point difference needs (the power line). */
+  panels: PanelSummary[];
   /** With repr: linear CKA between heads' bodies, per panel. */
   cka?: CkaMatrix[];
 }
@@ -352,7 +355,7 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
     await executor.close();
   }
   const views = loadRunViews(store, keys);
-  const rows = summarizeRuns(views, { baseline: opts.baseline ?? 'softmax-ce' });
+  const { rows, panels } = summarizeGrid(views, { baseline: opts.baseline ?? 'softmax-ce' });
   const cka = opts.repr
     ? crossHeadCka(store, keys, [opts.baseline ?? 'softmax-ce', ...candidates.map((c) => c.head)])
     : undefined;
@@ -370,6 +373,7 @@ export async function runConfirm(store: Store, opts: ConfirmOptions): Promise<Co
     ranNow: progress.done - progress.skipped,
     skipped: progress.skipped,
     rows,
+    panels,
     ...(cka ? { cka } : {}),
   };
 }

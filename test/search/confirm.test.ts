@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { openStore } from '../../src/store/index.js';
 import { ConfirmError, freshSeeds, refusal, runConfirm, topTrials } from '../../src/search/confirm.js';
 import { makeStudyConfig } from '../../src/search/study.js';
+import { markdownTable } from '../../src/compare/index.js';
 import type { RungMetrics } from '../../src/search/trial.js';
 
 const rung = (valAcc: number, status: RungMetrics['status'] = 'ok'): RungMetrics => ({
@@ -283,6 +284,15 @@ test('--trials names the candidates (in that order, whatever their rank); --firs
       workers: 0,
     });
     assert.deepEqual(out.seeds, [2001, 2002]);
+    // The power line under the table: the test the verdicts use and the seeds 0.2 points would need.
+    assert.deepEqual(
+      out.panels.map((p) => [p.dataset, p.model, p.verdictTest]),
+      [['mnist', 'keras-mlp', 'paired']],
+    );
+    assert.match(
+      markdownTable(out.rows, out.panels),
+      /verdicts use the paired t-test.*Seeds to detect 0\.20 pts/,
+    );
     assert.deepEqual(
       store
         .listRuns({ grid: 'confirm:s' })

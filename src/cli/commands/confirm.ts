@@ -188,7 +188,7 @@ export async function run(argv: string[]): Promise<number> {
         ? `significantly better than ${out.baseline} (Holm p < 0.05): ${wins.map((r) => `${r.head} on ${r.dataset}/${r.model}`).join(', ')}`
         : `nothing beat ${out.baseline} significantly (Holm-corrected p < 0.05) on held-out seeds`;
     const table = [
-      values.markdown ? markdownTable(out.rows) : formatTable(out.rows),
+      values.markdown ? markdownTable(out.rows, out.panels) : formatTable(out.rows, out.panels),
       ...(out.cka ?? []).map((m) => `\n${values.markdown ? markdownCkaMatrix(m) : formatCkaMatrix(m)}`),
     ].join('\n');
     console.log(
