@@ -38,7 +38,7 @@ export interface CompareOutput {
   panels: PanelSummary[];
   /**
    * The distinct machines the grid's runs trained on (host, cores, CPU, BLAS and core type, libtorch): runs are
-   * bit-identical within one machine, not across machines.
+   * bit-identical within one machine and code version (the code hash), not across them.
    */
   machines: string[];
   /** With --repr: linear CKA between heads' bodies, per panel. */

@@ -35,6 +35,7 @@ export {
   rssBytes,
   libtorchVersion,
 } from './tensor.js';
+export { ADDON_PATH } from './native.js';
 export type {
   DType,
   Device,

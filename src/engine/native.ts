@@ -231,10 +231,13 @@ function load(): Native {
   // libtorch (and with it OpenBLAS) is loaded. A value already set by the user wins.
   if (process.env.OPENBLAS_CORETYPE === undefined && hasAvx512()) process.env.OPENBLAS_CORETYPE = 'SkylakeX';
   const req = createRequire(import.meta.url);
-  const native = req(locate()) as Native;
+  const native = req(ADDON_PATH) as Native;
   const threads = Number(process.env.HEADROOM_THREADS);
   if (process.env.HEADROOM_THREADS && Number.isInteger(threads) && threads > 0) native.setNumThreads(threads);
   return native;
 }
+
+/** The native addon file this process loaded (for provenance: exec/machine.ts hashes it with the code). */
+export const ADDON_PATH: string = locate();
 
 export const N: Native = load();

@@ -10,7 +10,7 @@ export type { Executor, Slot } from './executor.js';
 export { InProcessExecutor } from './local.js';
 export { ForkExecutor } from './fork.js';
 export { runJob } from './run-job.js';
-export { machineDescription, blasDescription } from './machine.js';
+export { machineDescription, blasDescription, codeHash, codeVersion } from './machine.js';
 export {
   planSlots,
   resolveDevice,

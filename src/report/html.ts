@@ -769,7 +769,7 @@ representations and searches.</p>
 <dl class="meta">
 <dt>database</dt><dd><code>${esc(m.dbPath)}</code></dd>
 <dt>generated</dt><dd>${esc(m.generatedAt)} on ${esc(m.reportMachine)}</dd>
-<dt>runs from</dt><dd>${m.runMachines.length > 0 ? `${m.runMachines.map(esc).join('; ')} <span class="ci">(host · cores · CPU · BLAS and core type · libtorch, where stored: a config reruns bit-identically on the same machine, not across machines)</span>` : '—'}</dd>
+<dt>runs from</dt><dd>${m.runMachines.length > 0 ? `${m.runMachines.map(esc).join('; ')} <span class="ci">(host · cores · CPU · BLAS and core type · libtorch · training-code hash, where stored: a config reruns bit-identically on the same machine with the same code, not across machines or code versions)</span>` : '—'}</dd>
 <dt>contents</dt><dd>${m.counts.runs} runs, ${m.counts.epochs} epoch records, ${m.counts.studies} studies, ${m.counts.trials} trials${filters.length > 0 ? ` (filtered to ${filters.join(', ')})` : ''}</dd>
 <dt>baseline</dt><dd><code>${esc(m.baseline)}</code></dd>
 </dl>

@@ -1,11 +1,12 @@
-// Provenance: every run stores the machine it trained on (CPU model, BLAS and its core type, libtorch version), stamped
-// by the worker that ran it, because the same config is bit-identical within a machine but not across machines.
+// Provenance: every run stores the machine it trained on (CPU model, BLAS and its core type, libtorch version) and the
+// training code's hash, stamped by the worker that ran it, because the same config is bit-identical within a machine
+// and code version but not across them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blasDescription, jobOf, machineDescription, runJob } from '../../src/exec/index.js';
+import { blasDescription, codeHash, jobOf, machineDescription, runJob } from '../../src/exec/index.js';
 import { Recorder } from '../../src/runs/index.js';
 import { openStore } from '../../src/store/index.js';
 import { libtorchVersion } from '../../src/engine/index.js';
@@ -34,6 +35,35 @@ test('machineDescription has the cores, CPU model, BLAS and libtorch version of 
   assert.ok(m.includes(cpus()[0]!.model.trim()), m);
   assert.ok(m.includes(`libtorch ${libtorchVersion()}`), m);
   assert.match(m, /OpenBLAS|MKL|BLIS|BLAS/);
+  assert.match(m, / · code [0-9a-f]{10}$/);
+});
+
+test('codeHash changes with the training code it covers (by content and name) and with the addon, not elsewhere', () => {
+  const root = mkdtempSync(join(tmpdir(), 'headroom-code-'));
+  try {
+    mkdirSync(join(root, 'train'));
+    mkdirSync(join(root, 'cli'));
+    writeFileSync(join(root, 'train', 'fit.js'), 'export const lr = 0.1;\n');
+    writeFileSync(join(root, 'train', 'fit.d.ts'), 'export declare const lr: number;\n');
+    writeFileSync(join(root, 'cli', 'main.js'), 'console.log(1);\n');
+    writeFileSync(join(root, 'addon.node'), 'v1');
+    const hash = () => codeHash(root, ['train'], [join(root, 'addon.node')]);
+    const first = hash();
+    assert.match(first, /^[0-9a-f]{10}$/);
+    writeFileSync(join(root, 'cli', 'main.js'), 'console.log(2);\n');
+    writeFileSync(join(root, 'train', 'fit.d.ts'), 'export declare const lr: 0.1;\n');
+    assert.equal(hash(), first, 'the CLI and declaration files are not training code');
+    writeFileSync(join(root, 'train', 'fit.js'), 'export const lr = 0.2;\n');
+    const second = hash();
+    assert.notEqual(second, first, 'a changed training file');
+    writeFileSync(join(root, 'addon.node'), 'v2');
+    assert.notEqual(hash(), second, 'another native addon');
+    renameSync(join(root, 'train', 'fit.js'), join(root, 'train', 'fit2.js'));
+    writeFileSync(join(root, 'addon.node'), 'v1');
+    assert.notEqual(hash(), second, 'a renamed file');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 function config(): RunConfig {
