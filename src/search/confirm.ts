@@ -151,17 +151,13 @@ export function topTrials(
     .filter((t) => !isBaselineTrial(t) && t.state !== 'rejected' && t.metrics)
     .map((t) => ({ t, number: t.number, score: trialScore(t.metrics!.rungs, baselines) }))
     .filter((x): x is typeof x & { score: TrialScore & { valAcc: number } } => x.score?.valAcc != null);
-  if (opts.trials) {
-    const known = new Map(scored.map((x) => [x.number, x]));
-    const missing = opts.trials.filter((n) => !known.has(n));
-    if (missing.length > 0)
-      throw new ConfirmError(
-        `study '${study}' has no trained trial ${missing.map((n) => `#${n}`).join(', ')} with a validation score; 'headroom ls --db ${store.path}' shows its best, 'headroom search --study ${study} --db ${store.path} --rerank --json' ranks them all`,
-      );
-  }
-  const chosen = opts.trials
-    ? opts.trials.map((n) => scored.find((x) => x.number === n)!)
-    : rankByScore(scored);
+  const byNumber = new Map(scored.map((x) => [x.number, x]));
+  const missing = (opts.trials ?? []).filter((n) => !byNumber.has(n));
+  if (missing.length > 0)
+    throw new ConfirmError(
+      `study '${study}' has no trained trial ${missing.map((n) => `#${n}`).join(', ')} with a validation score; 'headroom ls --db ${store.path}' shows its best, 'headroom search --study ${study} --db ${store.path} --rerank --json' ranks them all`,
+    );
+  const chosen = opts.trials ? opts.trials.map((n) => byNumber.get(n)!) : rankByScore(scored);
   const ranked = chosen.map(({ t, score }) => {
     const cand: Candidate = t.params ? { expr: t.expr, params: t.params } : { expr: t.expr };
     const c: ConfirmCandidate = {
