@@ -87,6 +87,24 @@ test('search() and confirm() run a study and its confirmation, returning the --j
   assert.equal(c.grid, 'confirm:s1');
   assert.equal(c.candidates.length, 1);
   assert.deepEqual(c.rows.map((r) => r.head).sort(), [c.candidates[0]!.head, 'softmax-ce'].sort());
+  // --trials and --first-seed reach the command: the named trial, on seeds that start where asked.
+  const again = await confirm({
+    study: 's1',
+    db,
+    trials: [c.candidates[0]!.number],
+    seeds: 1,
+    firstSeed: 3001,
+    epochs: 1,
+    trainLimit: 200,
+    evalLimit: 200,
+    workers: 0,
+    force: true,
+  });
+  assert.deepEqual(again.seeds, [3001]);
+  assert.deepEqual(
+    again.candidates.map((x) => x.number),
+    [c.candidates[0]!.number],
+  );
 });
 
 test('a bad spec is the command-line error: one line, exit code 2, nothing run', async () => {
