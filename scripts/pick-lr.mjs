@@ -1,32 +1,40 @@
 #!/usr/bin/env node
 // The learning rate an lr sweep selects, on the validation split only (issue 19: paper-fcn's lr was once chosen on the
-// test set). Reads the sweep's grids GRID_PREFIX-lr<lr> and, for each lr, the final validation accuracy of every head
-// (mean over the seeds stored). The rule, fixed before the sweep ran: the lr with the highest validation accuracy of
-// the worst head (every head must train), ties to the higher mean over heads. Prints one table and the choice.
-//   node scripts/pick-lr.mjs DB GRID_PREFIX
+// test set). For each lr of the sweep, the final validation accuracy of every head (mean over seeds 1..SEEDS) of the
+// runs of DATASET × MODEL at the model's reference settings otherwise. Runs are found by their config, not their grid:
+// a sweep point equal to an earlier grid's config (paper-fcn at lr 0.1) reuses those runs, stored under that grid.
+// The rule, fixed before the sweep ran: the lr with the highest validation accuracy of the worst head (every head must
+// train), ties to the higher mean over heads. Prints one table and the choice.
+//   node scripts/pick-lr.mjs DB DATASET MODEL SEEDS LR,LR,... HEAD,HEAD,...
 import Database from 'better-sqlite3';
 
-const [dbPath, prefix] = process.argv.slice(2);
-if (!dbPath || !prefix) {
-  console.error('usage: node scripts/pick-lr.mjs DB GRID_PREFIX');
+const [dbPath, dataset, model, seedsArg, lrsArg, headsArg] = process.argv.slice(2);
+if (!headsArg) {
+  console.error('usage: node scripts/pick-lr.mjs DB DATASET MODEL SEEDS LR,LR,... HEAD,HEAD,...');
   process.exit(2);
 }
+const lrs = lrsArg.split(',').map(Number);
+const heads = headsArg.split(',').sort();
 const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+// only the sweep's own configs: no recipe, features, head parameters, data caps or candidates
 const rows = db
   .prepare(
-    `SELECT grid, head, AVG(CASE WHEN status = 'ok' THEN val_acc ELSE 0 END) AS val, COUNT(*) AS n FROM runs
-     WHERE grid LIKE ? GROUP BY grid, head`,
+    `SELECT head, json_extract(config, '$.optimizer.lr') AS lr,
+            AVG(CASE WHEN status = 'ok' THEN val_acc ELSE 0 END) AS val, COUNT(*) AS n
+     FROM runs
+     WHERE dataset = ? AND model = ? AND seed BETWEEN 1 AND ? AND status IN ('ok', 'diverged', 'failed')
+       AND json_extract(config, '$.recipe') IS NULL AND json_extract(config, '$.features') IS NULL
+       AND json_extract(config, '$.headParams') IS NULL AND json_extract(config, '$.trainLimit') IS NULL
+       AND json_extract(config, '$.candidate') IS NULL
+     GROUP BY head, lr`,
   )
-  .all(`${prefix}-lr%`);
-if (rows.length === 0) {
-  console.error(`pick-lr: no grid ${prefix}-lr<lr> in ${dbPath}`);
+  .all(dataset, model, Number(seedsArg));
+const byLr = new Map(lrs.map((lr) => [lr, []]));
+for (const r of rows) if (byLr.has(r.lr) && heads.includes(r.head)) byLr.get(r.lr).push(r);
+const incomplete = [...byLr].filter(([, rs]) => rs.length < heads.length || rs.some((r) => r.n < Number(seedsArg)));
+if (incomplete.length > 0) {
+  console.error(`pick-lr: lr ${incomplete.map(([lr]) => lr).join(', ')} lack runs of some head or seed in ${dbPath}`);
   process.exit(2);
-}
-const byLr = new Map();
-for (const r of rows) {
-  const lr = Number(r.grid.slice(prefix.length + 3));
-  if (!byLr.has(lr)) byLr.set(lr, []);
-  byLr.get(lr).push(r);
 }
 const pct = (x) => (100 * x).toFixed(2);
 const scored = [...byLr.entries()]
@@ -37,7 +45,6 @@ const scored = [...byLr.entries()]
     mean: rs.reduce((s, r) => s + r.val, 0) / rs.length,
     rs,
   }));
-const heads = [...new Set(rows.map((r) => r.head))].sort();
 console.log(`| lr | ${heads.join(' | ')} | worst head | mean |`);
 console.log(`|---|${heads.map(() => '---|').join('')}---|---|`);
 for (const s of scored)

@@ -24,15 +24,19 @@ hr compare --dataset mnist --model keras-mlp --heads "$ERR_HEADS" --seeds "$SEED
 hr compare --dataset mnist --model paper-fcn --heads "$ERR_HEADS" --seeds "$SEEDS" --workers "$WORKERS" --db "$ERR_DB" --grid oland-fcn-err
 hr compare --dataset mnist --model keras-mlp --heads "$ERR_HEADS" --seeds "$SEEDS" --epochs 3 --workers "$WORKERS" --db "$ERR_DB" --grid oland-mlp-3ep-err
 # paper-fcn's learning rate chosen on the validation split (issue 19), with LR_SWEEP=1: every head at each lr, 2 seeds,
-# into grids oland-fcn-lr<lr>; scripts/pick-lr.mjs applies the rule fixed before the sweep (best worst-head validation
-# accuracy), and the grid oland-fcn-val reruns all heads at the chosen lr with 5 seeds.
+# into grids oland-fcn-lr<lr> (lr 0.1 reuses grid oland-fcn's seeds 1-2); scripts/pick-lr.mjs applies the rule fixed
+# before the sweep (best worst-head validation accuracy), and the grids oland-fcn-val and oland-fcn-err-val rerun all
+# heads at the chosen lr with 5 seeds.
 if [ "${LR_SWEEP:-0}" = 1 ]; then
-  for lr in 0.05 0.1 0.2 0.5; do
+  LRS="0.05 0.1 0.2 0.5"
+  for lr in $LRS; do
     hr compare --dataset mnist --model paper-fcn --heads "$HEADS" --seeds 2 --lr "$lr" --workers "$WORKERS" --db "$DB" --grid "oland-fcn-lr$lr"
   done
-  node scripts/pick-lr.mjs "$DB" oland-fcn
-  lr=$(node scripts/pick-lr.mjs "$DB" oland-fcn | sed -n 's/^chosen on validation: lr \([0-9.]*\).*/\1/p')
+  pick=(node scripts/pick-lr.mjs "$DB" mnist paper-fcn 2 "${LRS// /,}" "$HEADS")
+  "${pick[@]}"
+  lr=$("${pick[@]}" | sed -n 's/^chosen on validation: lr \([0-9.]*\).*/\1/p')
   hr compare --dataset mnist --model paper-fcn --heads "$HEADS" --seeds "$SEEDS" --lr "$lr" --workers "$WORKERS" --db "$DB" --grid oland-fcn-val --markdown
+  hr compare --dataset mnist --model paper-fcn --heads "$ERR_HEADS" --seeds "$SEEDS" --lr "$lr" --workers "$WORKERS" --db "$ERR_DB" --grid oland-fcn-err-val --markdown
 fi
 # The Keras example's 12 epochs (the 3-epoch CNN grids above are convergence results), with EPOCHS12=1: about
 # 12 × ~88 s per run on one core of the study machine (oland2017.md), so meant for a GPU (--device cuda) or a long

@@ -3,7 +3,8 @@
 # 30 epochs. Resumable; re-running skips finished runs. Meant for a GPU:
 #   DEVICE=cuda WORKERS=1 POPULATION=12 DB=realistic.db bash scripts/study-realistic.sh
 # POPULATION=K trains the heads of a seed as one fused ResNet-20 (they share the schedule and augmented batches).
-# On a CPU, EPOCHS=N runs a shorter schedule (the cosine spans the N epochs); say so wherever the numbers go.
+# On a CPU, EPOCHS=N runs a shorter schedule (the cosine spans the N epochs) and HEADS=a,b,... SEEDS=N a part of the
+# grid (the same run keys, so the full grid resumes from it); say so wherever the numbers go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DB="${DB:-realistic.db}"
@@ -12,7 +13,7 @@ SEEDS="${SEEDS:-5}"
 EPOCHS="${EPOCHS:-30}"
 DEVICE="${DEVICE:-auto}"
 POPULATION="${POPULATION:-auto}"
-HEADS=softmax-ce,label-smoothing,sigmoid-bce,linear-mse,rescaled-square,squentropy,poly1,focal,oland-exp,oland-pow3,oland-exp-err,oland-pow3-err
+HEADS="${HEADS:-softmax-ce,label-smoothing,sigmoid-bce,linear-mse,rescaled-square,squentropy,poly1,focal,oland-exp,oland-pow3,oland-exp-err,oland-pow3-err}"
 node bin/headroom.js compare --dataset fashion-mnist --model resnet20 --recipe resnet20-modern --heads "$HEADS" \
   --seeds "$SEEDS" --epochs "$EPOCHS" --workers "$WORKERS" --population "$POPULATION" --device "$DEVICE" --db "$DB" \
   --grid "realistic-resnet20-modern-${EPOCHS}ep" --markdown
