@@ -31,9 +31,13 @@ const rows = db
   .all(dataset, model, Number(seedsArg));
 const byLr = new Map(lrs.map((lr) => [lr, []]));
 for (const r of rows) if (byLr.has(r.lr) && heads.includes(r.head)) byLr.get(r.lr).push(r);
-const incomplete = [...byLr].filter(([, rs]) => rs.length < heads.length || rs.some((r) => r.n < Number(seedsArg)));
+const incomplete = [...byLr].filter(
+  ([, rs]) => rs.length < heads.length || rs.some((r) => r.n < Number(seedsArg)),
+);
 if (incomplete.length > 0) {
-  console.error(`pick-lr: lr ${incomplete.map(([lr]) => lr).join(', ')} lack runs of some head or seed in ${dbPath}`);
+  console.error(
+    `pick-lr: lr ${incomplete.map(([lr]) => lr).join(', ')} lack runs of some head or seed in ${dbPath}`,
+  );
   process.exit(2);
 }
 const pct = (x) => (100 * x).toFixed(2);
