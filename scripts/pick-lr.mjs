@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The learning rate an lr sweep selects, on the validation split only (issue 19: paper-fcn's lr was once chosen on the
 // test set). For each lr of the sweep, the final validation accuracy of every head (mean over seeds 1..SEEDS) of the
-// runs of DATASET × MODEL at the model's reference settings otherwise. Runs are found by their config, not their grid:
+// runs of DATASET × MODEL, leaving out runs with a recipe, linear features, head parameters, a data cap or a candidate
+// head (the database must hold no other variant of the model's settings). Runs are found by their config, not grid:
 // a sweep point equal to an earlier grid's config (paper-fcn at lr 0.1) reuses those runs, stored under that grid.
 // The rule, fixed before the sweep ran: the lr with the highest validation accuracy of the worst head (every head must
 // train), ties to the higher mean over heads. Prints one table and the choice.
