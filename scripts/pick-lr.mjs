@@ -14,6 +14,7 @@ if (!headsArg) {
   console.error('usage: node scripts/pick-lr.mjs DB DATASET MODEL SEEDS LR,LR,... HEAD,HEAD,...');
   process.exit(2);
 }
+const seeds = Number(seedsArg);
 const lrs = lrsArg.split(',').map(Number);
 const heads = headsArg.split(',').sort();
 const db = new Database(dbPath, { readonly: true, fileMustExist: true });
@@ -29,12 +30,10 @@ const rows = db
        AND json_extract(config, '$.candidate') IS NULL
      GROUP BY head, lr`,
   )
-  .all(dataset, model, Number(seedsArg));
+  .all(dataset, model, seeds);
 const byLr = new Map(lrs.map((lr) => [lr, []]));
 for (const r of rows) if (byLr.has(r.lr) && heads.includes(r.head)) byLr.get(r.lr).push(r);
-const incomplete = [...byLr].filter(
-  ([, rs]) => rs.length < heads.length || rs.some((r) => r.n < Number(seedsArg)),
-);
+const incomplete = [...byLr].filter(([, rs]) => rs.length < heads.length || rs.some((r) => r.n < seeds));
 if (incomplete.length > 0) {
   console.error(
     `pick-lr: lr ${incomplete.map(([lr]) => lr).join(', ')} lack runs of some head or seed in ${dbPath}`,

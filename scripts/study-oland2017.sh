@@ -32,9 +32,9 @@ if [ "${LR_SWEEP:-0}" = 1 ]; then
   for lr in $LRS; do
     hr compare --dataset mnist --model paper-fcn --heads "$HEADS" --seeds 2 --lr "$lr" --workers "$WORKERS" --db "$DB" --grid "oland-fcn-lr$lr"
   done
-  pick=(node scripts/pick-lr.mjs "$DB" mnist paper-fcn 2 "${LRS// /,}" "$HEADS")
-  "${pick[@]}"
-  lr=$("${pick[@]}" | sed -n 's/^chosen on validation: lr \([0-9.]*\).*/\1/p')
+  picked=$(node scripts/pick-lr.mjs "$DB" mnist paper-fcn 2 "${LRS// /,}" "$HEADS")
+  echo "$picked"
+  lr=$(sed -n 's/^chosen on validation: lr \([0-9.]*\).*/\1/p' <<<"$picked")
   hr compare --dataset mnist --model paper-fcn --heads "$HEADS" --seeds "$SEEDS" --lr "$lr" --workers "$WORKERS" --db "$DB" --grid oland-fcn-val --markdown
   hr compare --dataset mnist --model paper-fcn --heads "$ERR_HEADS" --seeds "$SEEDS" --lr "$lr" --workers "$WORKERS" --db "$ERR_DB" --grid oland-fcn-err-val --markdown
 fi
