@@ -101,9 +101,9 @@ export interface PowerLine {
   effect: number;
   alpha: number;
   power: number;
-  /** Pooled sd of the per-seed differences to the baseline (√ of the mean variance over heads), and seeds needed. */
+  /** Typical sd of the per-seed differences to the baseline (√ of the median variance over heads), and seeds needed. */
   paired: { sd: number; seeds: number | null } | null;
-  /** Pooled within-head sd (√ of the mean variance over every head, the baseline included), and seeds per head. */
+  /** Typical within-head sd (√ of the median variance over every head, the baseline included), and seeds per head. */
   welch: { sd: number; seeds: number | null } | null;
 }
 
@@ -261,10 +261,15 @@ export function summarizeGrid(
   return { rows, panels };
 }
 
-/** Pooled sd: √ of the mean of the variances (equal weights: the heads of a grid have the same number of seeds). */
-function pooledSd(variances: number[]): number {
-  const v = variances.filter((x) => Number.isFinite(x));
-  return v.length === 0 ? NaN : Math.sqrt(v.reduce((a, b) => a + b, 0) / v.length);
+/**
+ * The spread of a typical head: √ of the median of the variances. A mean would let one erratic head (a rule at chance
+ * level, or one that diverges in some seeds) set the line for a grid whose other heads are tight.
+ */
+function typicalSd(variances: number[]): number {
+  const v = variances.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return Math.sqrt(v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2);
 }
 
 /**
@@ -282,8 +287,8 @@ export function powerLine(
   const variances = [...valuesByHead.values()]
     .filter((xs) => xs.length >= 2)
     .map((xs) => summarize(xs).sd ** 2);
-  const welchSd = pooledSd(variances);
-  const pairedSd = pooledSd(pairedSds.map((sd) => sd * sd));
+  const welchSd = typicalSd(variances);
+  const pairedSd = typicalSd(pairedSds.map((sd) => sd * sd));
   const seeds = (sd: number, design: 'paired' | 'two-sample') =>
     seedsNeeded({ effect: POWER_EFFECT, sd, alpha: a, power: target, design });
   return {

@@ -39,10 +39,10 @@ export function powerNotes(panels: readonly PanelSummary[]): string[] {
     const w = p.power;
     const parts = [
       w.paired
-        ? `paired: sd of per-seed Δ ${pts(w.paired.sd)} pts → ${seeds(w.paired.seeds)} seeds`
+        ? `paired: sd of per-seed Δ (median over heads) ${pts(w.paired.sd)} pts → ${seeds(w.paired.seeds)} seeds`
         : 'paired: no pairs',
       w.welch
-        ? `Welch: within-head sd ${pts(w.welch.sd)} pts → ${seeds(w.welch.seeds)} seeds per head`
+        ? `Welch: within-head sd (median over heads) ${pts(w.welch.sd)} pts → ${seeds(w.welch.seeds)} seeds per head`
         : 'Welch: fewer than two runs per head',
     ];
     return (

@@ -180,8 +180,12 @@ function powerNote(rows: AccuracyRow[]): string {
     const pts = (x: number) => (100 * x).toFixed(2);
     const seeds = (n: number | null) => (n === null ? 'more than 100,000' : String(n));
     const parts = [
-      w.paired ? `paired: sd of per-seed Δ ${pts(w.paired.sd)} pp → ${seeds(w.paired.seeds)} seeds` : '',
-      w.welch ? `Welch: within-head sd ${pts(w.welch.sd)} pp → ${seeds(w.welch.seeds)} seeds per head` : '',
+      w.paired
+        ? `paired: sd of per-seed Δ (median over heads) ${pts(w.paired.sd)} pp → ${seeds(w.paired.seeds)} seeds`
+        : '',
+      w.welch
+        ? `Welch: within-head sd (median over heads) ${pts(w.welch.sd)} pp → ${seeds(w.welch.seeds)} seeds per head`
+        : '',
     ].filter((x) => x !== '');
     lines.push(
       `<li><b>${esc(panel)}</b>: ${test ? `verdicts use the ${test === 'paired' ? 'paired t-test' : "Welch's t-test"}. ` : ''}` +
@@ -288,7 +292,7 @@ Two tests of the same runs, each two-sided and Holm-corrected across the heads o
 of the head's per-seed accuracies against the baseline's, and the paired t-test of the per-seed differences (runs of one
 seed share the body's initialisation and batch order). The verdict uses the paired test when every head ran exactly the
 baseline's seeds, Welch's otherwise, and says which. A head is called better or worse only when that Holm p &lt; 0.05;
-otherwise "no significant difference". Under the table, the seeds needed to detect 0.2 points at the spread observed. The CI columns are 95% Student-t intervals. Diverged or failed runs are excluded from n and the statistics, and counted in the last column.`,
+otherwise "no significant difference". Under the table, the seeds needed to detect 0.2 points at the spread of the median head. The CI columns are 95% Student-t intervals. Diverged or failed runs are excluded from n and the statistics, and counted in the last column.`,
     ),
     accuracyTable(data.accuracy, data.meta.baseline),
   ].join('\n');

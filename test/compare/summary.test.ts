@@ -171,8 +171,27 @@ test('power line: seeds for 0.2 points at the observed sd equal the textbook siz
   assert.ok(two.power.paired!.seeds! > 34);
   assert.match(
     formatTable(summarizeRuns(runs, { baseline: 'softmax-ce' }), [p]),
-    /paired: sd of per-seed Δ 0\.40 pts → 34 seeds; Welch: within-head sd 0\.40 pts → 64 seeds per head/,
+    /paired: sd of per-seed Δ \(median over heads\) 0\.40 pts → 34 seeds; Welch: within-head sd \(median over heads\) 0\.40 pts → 64 seeds per head/,
   );
+});
+
+test('power line: one erratic head does not set the line for a grid of tight heads (median, not mean, of variances)', () => {
+  // Three heads with per-seed differences of sd 0.4 points against the baseline, and one at chance level whose
+  // differences have sd 30 points. The mean of the four paired variances would give sd ≈ 15 points and thousands of
+  // seeds; the median is the tight heads' 0.4 points.
+  const base = [0.896, 0.9, 0.904];
+  const tight = [0.902, 0.898, 0.906];
+  const chance = [0.1, 0.7, 0.4];
+  const runs = [
+    ...base.map((x, i) => run('softmax-ce', i + 1, x, [x])),
+    ...['h1', 'h2', 'h3'].flatMap((h) => tight.map((x, i) => run(h, i + 1, x, [x]))),
+    ...chance.map((x, i) => run('at-chance', i + 1, x, [x])),
+  ];
+  const [p] = summarizeGrid(runs, { baseline: 'softmax-ce' }).panels;
+  assert.ok(Math.abs(p.power.paired!.sd - 0.004) < 1e-12, `paired sd ${p.power.paired!.sd}`);
+  assert.ok(Math.abs(p.power.welch!.sd - 0.004) < 1e-12, `Welch sd ${p.power.welch!.sd}`);
+  assert.equal(p.power.alpha, 0.05 / 4);
+  assert.ok(p.power.paired!.seeds! < 100, `paired seeds ${p.power.paired!.seeds}`);
 });
 
 test('one run gives no interval: null in the JSON, "(n=1)" in the table', () => {

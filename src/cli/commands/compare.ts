@@ -30,7 +30,7 @@ Trains every dataset × model × head × seed, stores each run and epoch, and pr
 validation and test accuracy (mean ± 95% CI), Δ against the baseline with Welch's and the paired (per-seed)
 t-test, each Holm-corrected across heads (the verdict says which it uses: paired when every head's seeds are the
 baseline's), convergence, ECE, seconds per epoch and divergences; under the table, the seeds needed to detect
-0.2 points at the observed spread. Finished runs are skipped, so an
+0.2 points at the median head's spread. Finished runs are skipped, so an
 interrupted grid resumes when the same command is run again.
 
 options:
