@@ -1,4 +1,4 @@
-import type { CompareRow, Interval, PanelSummary } from './summary.js';
+import type { CompareRow, Interval, PanelSummary, PowerLine } from './summary.js';
 
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '—');
 
@@ -29,21 +29,34 @@ const REPR_LEGEND = `↑/↓ after a representation metric: significantly higher
 const TEST_NAME = { paired: 'paired t-test on per-seed differences', welch: "Welch's t-test" } as const;
 
 /**
+ * The paired and the Welch half of a power line, accuracy in `unit` (pts in the terminal, pp in the report); null
+ * where the runs give that half nothing to measure.
+ */
+export function powerLineHalves(w: PowerLine, unit: string): { paired: string | null; welch: string | null } {
+  const pts = (x: number) => (100 * x).toFixed(2);
+  const seeds = (n: number | null) => (n === null ? 'more than 100,000' : String(n));
+  return {
+    paired: w.paired
+      ? `paired: sd of per-seed Δ (median over heads) ${pts(w.paired.sd)} ${unit} → ${seeds(w.paired.seeds)} seeds`
+      : null,
+    welch: w.welch
+      ? `Welch: within-head sd (median over heads) ${pts(w.welch.sd)} ${unit} → ${seeds(w.welch.seeds)} seeds per head`
+      : null,
+  };
+}
+
+/**
  * One line per dataset × model under the table: the test its verdicts use, and the seeds needed to detect 0.2 points
  * at the spread these runs show (80% power, two-sided, at Holm's strictest level α/m).
  */
 export function powerNotes(panels: readonly PanelSummary[]): string[] {
   const pts = (x: number) => (100 * x).toFixed(2);
-  const seeds = (n: number | null) => (n === null ? 'more than 100,000' : String(n));
   return panels.map((p) => {
     const w = p.power;
+    const halves = powerLineHalves(w, 'pts');
     const parts = [
-      w.paired
-        ? `paired: sd of per-seed Δ (median over heads) ${pts(w.paired.sd)} pts → ${seeds(w.paired.seeds)} seeds`
-        : 'paired: no pairs',
-      w.welch
-        ? `Welch: within-head sd (median over heads) ${pts(w.welch.sd)} pts → ${seeds(w.welch.seeds)} seeds per head`
-        : 'Welch: fewer than two runs per head',
+      halves.paired ?? 'paired: no pairs',
+      halves.welch ?? 'Welch: fewer than two runs per head',
     ];
     return (
       `${p.dataset} · ${p.model}: verdicts use the ${TEST_NAME[p.verdictTest]} (Holm across heads, α = ${ALPHA}). ` +

@@ -3,6 +3,7 @@
  * can be attached to a paper's supplement as is.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { powerLineHalves } from '../compare/table.js';
 import {
   accuracyTransferSpec,
   ckaSpec,
@@ -178,15 +179,8 @@ function powerNote(rows: AccuracyRow[]): string {
     if (!w) continue;
     const test = list.find((r) => r.test !== null)?.test;
     const pts = (x: number) => (100 * x).toFixed(2);
-    const seeds = (n: number | null) => (n === null ? 'more than 100,000' : String(n));
-    const parts = [
-      w.paired
-        ? `paired: sd of per-seed Δ (median over heads) ${pts(w.paired.sd)} pp → ${seeds(w.paired.seeds)} seeds`
-        : '',
-      w.welch
-        ? `Welch: within-head sd (median over heads) ${pts(w.welch.sd)} pp → ${seeds(w.welch.seeds)} seeds per head`
-        : '',
-    ].filter((x) => x !== '');
+    const halves = powerLineHalves(w, 'pp');
+    const parts = [halves.paired, halves.welch].filter((x) => x !== null);
     lines.push(
       `<li><b>${esc(panel)}</b>: ${test ? `verdicts use the ${test === 'paired' ? 'paired t-test' : "Welch's t-test"}. ` : ''}` +
         `To detect ${pts(w.effect)} pp with ${Math.round(100 * w.power)}% power at α = ${w.alpha.toPrecision(2)}: ${esc(parts.join('; '))}.</li>`,
