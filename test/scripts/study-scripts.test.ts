@@ -1,4 +1,4 @@
-// The study scripts' knobs: pick-lr's selection rule and study-realistic.sh's HEADS/SEEDS/EPOCHS. Each test fails if
+// The study scripts' knobs: pick-lr's selection rule and study-realistic.sh's environment knobs. Each test fails if
 // the knob were ignored (a sweep point stored under another grid, a head list that never reaches compare).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -66,7 +66,7 @@ test('pick-lr: finds sweep runs by config (whatever their grid), applies the wor
   }
 });
 
-test('study-realistic.sh: HEADS, SEEDS and EPOCHS reach compare, in the grid name too', () => {
+test('study-realistic.sh: HEADS, SEEDS, EPOCHS, WORKERS, POPULATION, DEVICE and DB reach compare, EPOCHS the grid name too', () => {
   const dir = mkdtempSync(join(tmpdir(), 'study-sh-'));
   try {
     // a stand-in `node` that prints the command the script would run
@@ -78,11 +78,16 @@ test('study-realistic.sh: HEADS, SEEDS and EPOCHS reach compare, in the grid nam
       HEADS: 'softmax-ce,focal',
       SEEDS: '3',
       EPOCHS: '4',
+      WORKERS: '3',
+      POPULATION: '5',
+      DEVICE: 'cpu',
+      DB: 'elsewhere.db',
     };
     const r = spawnSync('bash', ['scripts/study-realistic.sh'], { cwd: root, env, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /--heads softmax-ce,focal /);
     assert.match(r.stdout, /--seeds 3 --epochs 4 /);
+    assert.match(r.stdout, /--workers 3 --population 5 --device cpu --db elsewhere\.db /);
     assert.match(r.stdout, /--grid realistic-resnet20-modern-4ep/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
