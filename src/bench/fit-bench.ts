@@ -152,10 +152,3 @@ export async function interleavedFit(
   while (a.torch !== null && t.error === undefined && tDone < cfg.epochs) torchEpoch();
   return { headroom: h, torch: a.torch === null ? null : t };
 }
-
-export function median(xs: number[]): number | null {
-  const v = xs.filter((x) => Number.isFinite(x)).sort((p, q) => p - q);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
-}

@@ -1,4 +1,5 @@
 import {
+  median,
   seedsNeeded,
   summarize,
   versusBaseline,
@@ -266,10 +267,7 @@ export function summarizeGrid(
  * level, or one that diverges in some seeds) set the line for a grid whose other heads are tight.
  */
 function typicalSd(variances: number[]): number {
-  const v = variances.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const mid = Math.floor(v.length / 2);
-  return Math.sqrt(v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2);
+  return Math.sqrt(median(variances) ?? NaN);
 }
 
 /**

@@ -1,4 +1,4 @@
-export { summarize, welchT, holm, bootstrapCI } from './summary.js';
+export { summarize, welchT, holm, bootstrapCI, median } from './summary.js';
 export type { Summary, WelchResult, BootstrapOptions } from './summary.js';
 export { lnGamma, betai, tCdf, tTwoSided, tQuantile } from './special.js';
 export { versusBaseline } from './baseline.js';

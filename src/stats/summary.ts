@@ -135,3 +135,11 @@ export function bootstrapCI(
   const alpha = (1 - level) / 2;
   return { estimate, ci: [quantileSorted(finite, alpha), quantileSorted(finite, 1 - alpha)] };
 }
+
+/** The median of the finite values, or null when there are none. */
+export function median(xs: readonly number[]): number | null {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((p, q) => p - q);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+}

@@ -5,6 +5,7 @@ import {
   welchT,
   holm,
   bootstrapCI,
+  median,
   lnGamma,
   betai,
   tCdf,
@@ -176,4 +177,12 @@ test('bootstrapCI: seeded, and close to the normal-theory interval for a mean', 
   assert.ok(a.ci[0] < a.estimate && a.estimate < a.ci[1]);
   // a constant sample has a degenerate interval
   assert.deepEqual(bootstrapCI([3, 3, 3], mean, { iters: 50 }).ci, [3, 3]);
+});
+
+test('median: middle value, mean of the two middle ones, non-finite values left out, null when none is finite', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([5, NaN, 1, Infinity, 3]), 3);
+  assert.equal(median([NaN]), null);
+  assert.equal(median([]), null);
 });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { FitModel, SideRun, TorchEpochs } from '../../bench/fit-bench.js';
 import { describeCandidates, findTorchPython, SYSTEM_PYTHON, type FoundPython } from '../../bench/python.js';
 import type { BenchOp } from '../../bench/workloads.js';
+import { median } from '../../stats/index.js';
 import { intOption, parseArgs, UsageError } from '../args.js';
 
 const HELP = `usage: headroom bench [--quick] [--json] [--threads N] [--device cpu|cuda] [--clock wall|cpu] [--rounds N]
@@ -426,7 +427,7 @@ interface FitSide {
  * machine only ever adds time, so the minimum is the steadiest estimate of what the code costs (the median is kept
  * beside it). Accuracies are the last run's.
  */
-function pool(runs: SideRun[], median: (xs: number[]) => number | null): FitSide {
+function pool(runs: SideRun[]): FitSide {
   const failed = runs.find((r) => r.error !== undefined);
   const last = runs[runs.length - 1];
   const acc = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : x);
@@ -536,7 +537,7 @@ async function runFitBench(a: FitBenchArgs): Promise<number> {
           `  ${model} round ${r + 1}: headroom ${s(hs[hs.length - 1])}, torch ${s(ts[ts.length - 1])}`,
         );
       }
-      rows.push({ model, sizes, h: pool(hs, fb.median), t: pool(ts, fb.median) });
+      rows.push({ model, sizes, h: pool(hs), t: pool(ts) });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
