@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Prints the markdown summary of a search study from `headroom search --json` output (stdin or a file):
 // rejection counts, the study's softmax-ce baseline per rung, the best-so-far curve per rung and the top candidates
-// ranked by their score (validation Δ against the baseline at the highest rung each completed, as the search and
-// confirm rank them). Used for docs/results/search-*.md; `headroom search --study S --rerank --json` gives the JSON of
+// ranked as the search and confirm rank them (the highest rung each completed, then validation Δ against the baseline
+// there). Used for docs/results/search-*.md; `headroom search --study S --rerank --json` gives the JSON of
 // a finished study without training any candidate.
 //   node scripts/search-summary.mjs SEARCH.json [TRIAL,TRIAL,...]   (the trials' rank and score, e.g. confirmed ones)
 import { readFileSync } from 'node:fs';
@@ -86,7 +86,7 @@ for (let r = 0; r < rungs; r++) {
 }
 out.push('');
 out.push(
-  `Top candidates, by validation Δ against ${o.baseline.head} at the highest rung each completed (one training seed; what \`confirm --top\` takes):`,
+  `Top candidates, by the highest rung each completed, then validation Δ against ${o.baseline.head} there (one training seed; what \`confirm --top\` takes):`,
 );
 out.push('');
 out.push(

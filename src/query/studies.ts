@@ -6,6 +6,7 @@ import type { Store, StudyRow, TrialRecord, TrialState } from '../store/index.js
 import {
   BASELINE_HEAD,
   baselinesOf,
+  DEFAULT_PROMOTION_MARGIN,
   isBaselineTrial,
   rankByScore,
   rungDelta,
@@ -171,7 +172,10 @@ export function readStudyInfo(store: Store, row: StudyRow): StudyInfo {
         updatedAt: t.updatedAt,
       };
     });
-  const ranking = rankByScore(trials.map((t) => ({ number: t.number, score: t.score })))
+  const ranking = rankByScore(
+    trials.map((t) => ({ number: t.number, score: t.score })),
+    config.promotionMargin ?? DEFAULT_PROMOTION_MARGIN,
+  )
     .filter((t) => t.score?.valAcc != null)
     .map((t) => t.number);
   const states: Record<string, number> = {};

@@ -12,6 +12,7 @@ import { HEAD_FIELDS, runKey, type RunConfig } from '../train/config.js';
 import {
   BASELINE_HEAD,
   baselinesOf,
+  DEFAULT_PROMOTION_MARGIN,
   isBaselineTrial,
   rankByScore,
   trialScore,
@@ -432,6 +433,7 @@ interface StudyConfigLike {
   trainSeed?: number;
   eta?: number;
   objectives?: string[];
+  promotionMargin?: number;
   ladder?: { model?: string; dataset?: string; epochs?: number; trainLimit?: number }[];
 }
 
@@ -636,7 +638,10 @@ function readStudy(store: Store, s: StudyRow, confirmRuns: RunRow[], baseline: s
       baseline: score?.baseline ?? null,
     };
   });
-  const ranking = rankByScore(trials.map((t) => ({ number: t.number, score: scores.get(t.number) ?? null })))
+  const ranking = rankByScore(
+    trials.map((t) => ({ number: t.number, score: scores.get(t.number) ?? null })),
+    cfg.promotionMargin ?? DEFAULT_PROMOTION_MARGIN,
+  )
     .filter((t) => t.score?.valAcc != null)
     .map((t) => t.number);
   const states: Record<string, number> = {};

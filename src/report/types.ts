@@ -221,7 +221,7 @@ export interface StudyView {
   /** The candidates (the baseline trial is in `baselines`, not here). */
   trials: TrialRow[];
   baselines: StudyBaseline[];
-  /** Trial numbers best first: by Δ at the highest rung each completed (src/search/ranking.ts). */
+  /** Trial numbers best first: by the highest rung each completed, then Δ there (src/search/ranking.ts). */
   ranking: number[];
   searchCurve: SearchCurvePoint[];
   rejections: { reason: string; count: number }[];

@@ -120,9 +120,9 @@ export class ConfirmError extends Error {
 }
 
 /**
- * The study's best trials by validation only, ranked by their score: Δ against the study's softmax-ce baseline at the
- * highest rung each completed (see ranking.ts). A trial that reached a higher rung does not outrank a better one on a
- * lower rung for being there; trials whose rung has no baseline come after every scored one, failed ones never.
+ * The study's best trials by validation only, ranked as ranking.ts ranks them: by the highest rung each completed,
+ * then Δ against the study's softmax-ce baseline there; trials whose rung has no baseline come after every scored
+ * one, failed ones never.
  */
 export function topTrials(
   store: Store,
@@ -157,7 +157,8 @@ export function topTrials(
     throw new ConfirmError(
       `study '${study}' has no trained trial ${missing.map((n) => `#${n}`).join(', ')} with a validation score; 'headroom ls --db ${store.path}' shows its best, 'headroom search --study ${study} --db ${store.path} --rerank --json' ranks them all`,
     );
-  const chosen = opts.trials ? opts.trials.map((n) => byNumber.get(n)!) : rankByScore(scored);
+  const margin = config.promotionMargin ?? DEFAULT_PROMOTION_MARGIN;
+  const chosen = opts.trials ? opts.trials.map((n) => byNumber.get(n)!) : rankByScore(scored, margin);
   const ranked = chosen.map(({ t, score }) => {
     const cand: Candidate = t.params ? { expr: t.expr, params: t.params } : { expr: t.expr };
     const c: ConfirmCandidate = {
@@ -204,7 +205,7 @@ export function topTrials(
     config,
     knownEquivalents,
     relatives,
-    margin: config.promotionMargin ?? DEFAULT_PROMOTION_MARGIN,
+    margin,
   };
 }
 

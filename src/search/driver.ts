@@ -84,7 +84,8 @@ export interface SearchStatus {
   baselines: BaselineStatus[];
   /**
    * The best Δ any trial has reached at any rung so far (a running maximum, so it never goes down while a search
-   * runs; the final ranking scores each trial at its highest completed rung instead). Absent before any Δ exists.
+   * runs; the final ranking scores each trial at its highest completed rung and ranks rung first instead). Absent
+   * before any Δ exists.
    */
   best?: { number: number; rung: number; valAcc: number; delta: number; expr: string };
   elapsedMs: number;
@@ -251,6 +252,9 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
   const top = cfg.ladder.length - 1;
   // Studies stored before the gate have no margin: their promotions were made ungated and are replayed ungated.
   const gateMargin = cfg.promotionMargin;
+  // The margin that ranks trials (and sets the floors when gated); an ungated study is ranked with the default, as
+  // confirm judges it.
+  const rankingMargin = gateMargin ?? DEFAULT_PROMOTION_MARGIN;
 
   // ---- in-memory state, rebuilt from the database --------------------------------------------------------------
   const sampler = makeSampler(space, cfg);
@@ -296,8 +300,7 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
     if (!m) return undefined;
     return m.status === 'ok' && m.valAcc !== null ? m.valAcc : null;
   };
-  const floorOf = (r: number): number =>
-    promotionFloor(baselineValue(r) ?? null, gateMargin ?? DEFAULT_PROMOTION_MARGIN);
+  const floorOf = (r: number): number => promotionFloor(baselineValue(r) ?? null, rankingMargin);
   // Floors first: the replay below then makes exactly the promotions the gate made when the results came in.
   if (asha.gated) for (let r = 0; r <= top; r++) if (baselineResults[r]) asha.setFloor(r, floorOf(r));
   // Replay rung results bottom-up: the promotions they imply are re-derived, not read, so they cannot disagree.
@@ -462,7 +465,9 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
 
   /**
    * The best Δ of any trial at any rung so far: a maximum over recorded results, which only grow (and baselines are
-   * never replaced), so the live "best" cannot go down. Ties go to the higher rung, then the earlier trial.
+   * never replaced), so the live "best" cannot go down (issue 21). Ties go to the higher rung, then the earlier trial.
+   * The final ranking orders by rung first instead (ranking.ts); a running maximum of that order would show a Δ
+   * that falls whenever a trial first reaches a higher rung.
    */
   function bestSoFar(): SearchStatus['best'] {
     let best: SearchStatus['best'];
@@ -894,8 +899,9 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       .filter((t) => t.state !== 'rejected')
       .sort((a, b) => a.number - b.number);
     const views = evaluated.map(view);
-    const ranked = rankByScore(views).filter((v) => v.score !== null && v.score.valAcc !== null);
-    const margin = gateMargin ?? DEFAULT_PROMOTION_MARGIN;
+    const ranked = rankByScore(views, rankingMargin).filter(
+      (v) => v.score !== null && v.score.valAcc !== null,
+    );
     const rung0Seconds = evaluated
       .map((t) => t.metrics?.rungs['0']?.seconds)
       .filter((x): x is number => x !== undefined && x > 0);
@@ -914,7 +920,7 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
       best: ranked[0] ?? null,
       baseline: { head: BASELINE_HEAD, trialId: baselineRow?.id ?? null, rungs: baselineStatuses() },
       promotionMargin: gateMargin ?? null,
-      verdict: rankingVerdict(ranked[0] ?? null, margin),
+      verdict: rankingVerdict(ranked[0] ?? null, rankingMargin),
       throughput: {
         rung0Evaluations: r0,
         seconds,

@@ -1,5 +1,5 @@
-// How a study's trials are scored and ranked: validation Δ against the study's own softmax-ce baseline at the
-// highest rung each trial completed. Pure (no engine, no store), so the driver, confirm, the report and scripts
+// How a study's trials are scored and ranked: by the highest rung each trial completed, then validation Δ against the
+// study's own softmax-ce baseline there. Pure (no engine, no store), so the driver, confirm, the report and scripts
 // rank the same way.
 
 /**
@@ -90,35 +90,47 @@ export function trialScore(
   };
 }
 
-/** Ranking class: 0 scored, 1 finished ok but no baseline at its rung, 2 failed or nothing measured. */
-function rankClass(s: TrialScore | null): 0 | 1 | 2 {
-  if (!s || s.valAcc === null) return 2;
-  return s.delta !== null ? 0 : 1;
+/**
+ * Ranking class: 0 scored within the margin, 1 scored but more than the margin below the baseline, 2 finished ok but
+ * no baseline at its rung, 3 failed or nothing measured.
+ */
+function rankClass(s: TrialScore | null, margin: number): 0 | 1 | 2 | 3 {
+  if (!s || s.valAcc === null) return 3;
+  if (s.delta === null) return 2;
+  return withinMargin(s.delta, margin) ? 0 : 1;
 }
 
 /**
- * Best first. Scored trials by Δ (then by higher rung: the same Δ measured with more training; then trial number).
- * Trials whose rung has no baseline come after every scored one (ordered as before baselines existed: rung, then
- * accuracy), and failed trials last. Selection reads validation only.
+ * Best first. Trials within `margin` of the baseline at their highest rung rank by that rung, highest first, then by
+ * Δ there (then trial number): ASHA's result is the best of its top rung, and Optuna never counts a pruned trial as
+ * best. A Δ from a low rung is the largest of many noisy one-seed measurements against an undertrained baseline: in
+ * delta-4 and loss-4 every confirmed rung-0 lead, +2.4 to +3.5 points, was +0.20 or less after 20 epochs
+ * (search-delta.md, search-loss.md). Trials further below the baseline follow, by Δ, so that one an ungated ASHA
+ * lifted to the top rung early (studies stored before the gate) does not outrank a good one for being there. Then
+ * trials whose rung has no baseline (by rung, then accuracy), and failed trials last. Selection reads validation only.
  */
 export function compareScored(
   a: { number: number; score: TrialScore | null },
   b: { number: number; score: TrialScore | null },
+  margin: number,
 ): number {
-  const ca = rankClass(a.score);
-  const cb = rankClass(b.score);
+  const ca = rankClass(a.score, margin);
+  const cb = rankClass(b.score, margin);
   if (ca !== cb) return ca - cb;
   const sa = a.score;
   const sb = b.score;
-  if (ca === 0) return sb!.delta! - sa!.delta! || sb!.rung - sa!.rung || a.number - b.number;
-  if (ca === 1) return sb!.rung - sa!.rung || sb!.valAcc! - sa!.valAcc! || a.number - b.number;
+  if (ca === 0) return sb!.rung - sa!.rung || sb!.delta! - sa!.delta! || a.number - b.number;
+  if (ca === 1) return sb!.delta! - sa!.delta! || sb!.rung - sa!.rung || a.number - b.number;
+  if (ca === 2) return sb!.rung - sa!.rung || sb!.valAcc! - sa!.valAcc! || a.number - b.number;
   return a.number - b.number;
 }
 
+/** Trials best first (compareScored); `margin` is the study's promotion margin. */
 export function rankByScore<T extends { number: number; score: TrialScore | null }>(
   trials: readonly T[],
+  margin: number,
 ): T[] {
-  return [...trials].sort(compareScored);
+  return [...trials].sort((a, b) => compareScored(a, b, margin));
 }
 
 /** Is Δ within the margin (not more than `margin` below the baseline)? */

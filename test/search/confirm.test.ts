@@ -36,9 +36,9 @@ function seedStudy(path: string) {
     });
   // the study's softmax-ce baseline (trial −1): 92% at rung 0, 84% at rung 1
   add(-1, 'softmax-ce', 'complete', { 0: rung(0.92), 1: rung(0.84) });
-  add(0, '2 * (p - t) + 0.02 * z', 'pruned', { 0: rung(0.95) }); // Δ +3 at rung 0, never promoted: ranks first
+  add(0, '2 * (p - t) + 0.02 * z', 'pruned', { 0: rung(0.95) }); // Δ +3 at rung 0, never promoted: after #2
   add(1, 'p - t + 0.01 * z', 'pruned', { 0: rung(0.9), 1: rung(0.8) }); // Δ −4 at rung 1
-  add(2, '3 * (p - t) + 0.03 * z', 'pruned', { 0: rung(0.91), 1: rung(0.85) }); // Δ +1 at rung 1
+  add(2, '3 * (p - t) + 0.03 * z', 'pruned', { 0: rung(0.91), 1: rung(0.85) }); // Δ +1 at rung 1: ranks first
   add(3, 't - p', 'rejected', {});
   add(4, 'exp(z)', 'failed', { 0: rung(0.5, 'failed') });
   // softmax-ce up to √EPS and scale: ranked first, but confirming it would only retrain the baseline
@@ -46,23 +46,23 @@ function seedStudy(path: string) {
   return store;
 }
 
-test('top trials rank by Δ against the baseline at the highest rung each completed; fresh seeds skip the search seed', () => {
+test('top trials rank by the highest rung each completed, then Δ there, those beyond the margin last; fresh seeds skip the search seed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
   try {
     const store = seedStudy(join(dir, 'c.db'));
     const { candidates, knownEquivalents, margin } = topTrials(store, 's', 3);
     assert.deepEqual(
       candidates.map((c) => c.number),
-      [0, 2, 1],
+      [2, 0, 1],
     );
     assert.deepEqual(
       knownEquivalents.map((k) => [k.head, k.knownHead.split(' ')[0]]),
       [['s#5', 'softmax-ce']],
     );
-    assert.equal(candidates[1]!.head, 's#2');
-    assert.equal(candidates[1]!.searchValAcc, 0.85);
-    assert.equal(candidates[1]!.baselineValAcc, 0.84);
-    assert.ok(Math.abs(candidates[1]!.delta! - 0.01) < 1e-12);
+    assert.equal(candidates[0]!.head, 's#2');
+    assert.equal(candidates[0]!.searchValAcc, 0.85);
+    assert.equal(candidates[0]!.baselineValAcc, 0.84);
+    assert.ok(Math.abs(candidates[0]!.delta! - 0.01) < 1e-12);
     assert.equal(margin, 0.02);
     assert.match(refusal('s', candidates, margin) ?? '', /s#1 \(Δ −4\.00 at rung 1\).*--top 2.*--force/);
     store.close();
@@ -83,11 +83,11 @@ test('--distinct confirms one candidate per structure and lists the constant-onl
     const { candidates, relatives, knownEquivalents } = topTrials(store, 's', 3, { distinct: true });
     assert.deepEqual(
       candidates.map((c) => c.number),
-      [0, 1],
+      [2, 1],
     );
     assert.deepEqual(
       relatives.map((r) => [r.head, r.sameStructureAs, r.skeleton]),
-      [['s#2', 's#0', 'c * (p - t) + c * z']],
+      [['s#0', 's#2', 'c * (p - t) + c * z']],
     );
     assert.equal(knownEquivalents.length, 1, 'known heads are still passed over first');
     store.close();
@@ -174,7 +174,7 @@ test('confirm --repr measures the representation metrics for candidates (their t
     });
     assert.equal(out.grid, 'confirm:s:repr');
     const runs = store.listRuns({ grid: 'confirm:s:repr' });
-    assert.deepEqual(runs.map((r) => r.head).sort(), ['s#0', 'softmax-ce']);
+    assert.deepEqual(runs.map((r) => r.head).sort(), ['s#2', 'softmax-ce']);
     for (const r of runs) {
       assert.equal(r.status, 'ok', r.error ?? '');
       for (const k of ['knn', 'probe', 'r2', 'nc1', 'mapAtR', 'transferP1'])
@@ -184,7 +184,7 @@ test('confirm --repr measures the representation metrics for candidates (their t
     for (const row of out.rows) assert.ok(row.repr?.mapAtR, `${row.head}: repr intervals in the table row`);
     assert.equal(store.listRuns({ grid: 'confirm:s' }).length, 0, 'plain and repr confirmations keep apart');
     const [cka] = out.cka ?? [];
-    assert.deepEqual(cka?.heads, ['softmax-ce', 's#0']);
+    assert.deepEqual(cka?.heads, ['softmax-ce', 's#2']);
     const v = cka!.cells[0]![1]!.mean;
     assert.ok(v > 0 && v <= 1 + 1e-9, `CKA between the baseline's and the candidate's bodies: ${v}`);
     store.close();
@@ -220,7 +220,7 @@ function issueStudy(path: string, withBaseline = true) {
   return store;
 }
 
-test("the issue's study: the better lower-rung trial ranks first, and confirm refuses the early-promoted bad ones", async () => {
+test("the issue's study: the better lower-rung trial ranks before bad ones ASHA lifted early, and confirm refuses those", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-confirm-'));
   try {
     const store = issueStudy(join(dir, 'i.db'));

@@ -77,12 +77,13 @@ test('a search runs max-trials evaluable trials, each trial-rung exactly once, w
     Object.values(s.rejections).reduce((a, b) => a + b, 0),
   );
   for (const t of rejected) assert.ok(t.rejectReason === 'wrong-sign' || t.rejectReason === 'duplicate');
-  // the best has the highest Δ against the baseline at the highest rung each trial completed
-  const deltaOf = (t: (typeof s.trials)[number]) => {
-    const r = Math.max(...Object.keys(t.metrics!.rungs).map(Number));
-    return t.metrics!.rungs[String(r)]!.valAcc! - TOY_BASELINE(r);
-  };
-  const bestDelta = Math.max(...s.trials.map(deltaOf));
+  // the best is the trial with the highest Δ among those that reached the highest rung
+  const topRungOf = (t: (typeof s.trials)[number]) => Math.max(...Object.keys(t.metrics!.rungs).map(Number));
+  const deltaOf = (t: (typeof s.trials)[number]) =>
+    t.metrics!.rungs[String(topRungOf(t))]!.valAcc! - TOY_BASELINE(topRungOf(t));
+  const maxRung = Math.max(...s.trials.map(topRungOf));
+  const bestDelta = Math.max(...s.trials.filter((t) => topRungOf(t) === maxRung).map(deltaOf));
+  assert.equal(s.best!.score!.rung, maxRung);
   assert.equal(s.best!.score!.delta, bestDelta);
   assert.equal(deltaOf(s.best!), bestDelta);
   // rung-0 capacity counts rung-0 evaluations only, scaled by the worker count
@@ -258,7 +259,7 @@ test('a broken executor stops the search with its error and leaves nothing runni
   );
 });
 
-test('each trial is scored by its Δ against the baseline at its highest rung, and the live best never goes down', async () => {
+test('each trial is scored by its Δ against the baseline at its highest rung, ranked rung first; the live best never goes down', async () => {
   const store = new MemoryStore();
   const exec = new InlineExecutor(3);
   const seen: Array<number | undefined> = [];
@@ -289,14 +290,16 @@ test('each trial is scored by its Δ against the baseline at its highest rung, a
     assert.equal(t.score!.rung, top);
     assert.equal(t.score!.delta, t.deltas[String(top)]);
   }
-  // the ranking is by that score, best first, and 'best' is its head
-  const scores = s.ranking.map((n) => s.trials.find((t) => t.number === n)!.score!.delta!);
-  assert.deepEqual(
-    scores,
-    [...scores].sort((x, y) => y - x),
-  );
+  // the ranking is by that score's rung, highest first, then its Δ, and 'best' is its head
+  const scores = s.ranking.map((n) => s.trials.find((t) => t.number === n)!.score!);
+  const byRungThenDelta = (
+    x: { rung: number; delta: number | null },
+    y: { rung: number; delta: number | null },
+  ) => y.rung - x.rung || y.delta! - x.delta!;
+  assert.deepEqual(scores, [...scores].sort(byRungThenDelta));
+  assert.ok(new Set(scores.map((x) => x.rung)).size > 1, 'the ranking spans several rungs');
   assert.equal(s.best!.number, s.ranking[0]);
-  // the status line's best is a running maximum
+  // the status line's best is a running maximum of Δ (issue 21), whatever the final ranking's order
   const live = seen.filter((d): d is number => d !== undefined);
   assert.ok(live.length > 3, `${live.length} statuses with a best`);
   for (let i = 1; i < live.length; i++) assert.ok(live[i]! >= live[i - 1]!, `best went down at ${i}`);

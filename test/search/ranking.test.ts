@@ -24,21 +24,26 @@ test('a score is the Δ at the highest rung completed; failed top rungs and miss
   assert.equal(trialScore({}, base), null);
 });
 
-test('ranking: by Δ across rungs, then unscored by rung and accuracy, failures last', () => {
+test('ranking: within the margin by rung, then Δ there; then by Δ; then unscored by rung and accuracy; failures last', () => {
   const base = [0.9, 0.97];
   const t = (number: number, rungs: Record<string, { status: string; valAcc: number | null }>) => ({
     number,
     score: trialScore(rungs, base),
   });
-  const ranked = rankByScore([
-    t(1, { 0: ok(0.6), 1: ok(0.2) }), // promoted early, far below at rung 1
+  const trials = [
+    t(1, { 0: ok(0.6), 1: ok(0.2) }), // promoted early (ungated), far below at rung 1
     t(2, { 0: ok(0.91) }), // +1 at rung 0
     t(3, { 0: ok(0.92), 1: ok(0.972) }), // +0.2 at rung 1
     t(4, { 0: ok(0.95), 1: { status: 'failed', valAcc: null } }),
     t(5, { 0: ok(0.91) }), // ties #2: the earlier trial first
-    { number: 6, score: trialScore({ 2: ok(0.99) }, base) }, // no baseline at rung 2
-  ]).map((x) => x.number);
-  assert.deepEqual(ranked, [2, 5, 3, 1, 6, 4]);
+    t(6, { 2: ok(0.99) }), // no baseline at rung 2
+  ];
+  const ranked = (margin: number) => rankByScore(trials, margin).map((x) => x.number);
+  // #3's +0.2 at rung 1 outranks #2's +1 at rung 0 (a lead on a low rung is a screening result), but #1, 77 points
+  // below the baseline at rung 1, ranks after every trial within the 2-point margin
+  assert.deepEqual(ranked(0.02), [3, 2, 5, 1, 6, 4]);
+  // with a margin that takes #1 in, its higher rung puts it ahead of the rung-0 trials
+  assert.deepEqual(ranked(1), [3, 1, 2, 5, 6, 4]);
 });
 
 test('margin, floor and the verdict sentence', () => {

@@ -51,8 +51,8 @@ validation accuracy. Candidates are filtered before training (parse/type errors,
 that does not depend on z, duplicates of earlier trials or known heads, δ that does not raise the target logit,
 failure on a toy task), then trained on a fidelity ladder with successive halving (ASHA). softmax-ce is trained at
 every rung's setting with the study's training seed (the baseline, stored as trial −1); a trial goes up when it is
-in the best 1/η of its rung and at most --promotion-margin below the baseline there. Trials are ranked by their
-validation Δ against the baseline at the highest rung each completed. Every trial is stored; a killed search
+in the best 1/η of its rung and at most --promotion-margin below the baseline there. Trials are ranked by the
+highest rung each completed, then by their validation Δ against the baseline there. Every trial is stored; a killed search
 continues with --resume, losing and repeating nothing.
 
 options:
@@ -163,7 +163,7 @@ function printSummary(s: SearchSummary): void {
         ? ''
         : `; ${s.throughput.trialsPerJob.toFixed(2)} trials per fused training job`),
     '',
-    `top trials (validation Δ against ${s.baseline.head} at the highest rung each completed; one training seed):`,
+    `top trials (highest rung first, then validation Δ against ${s.baseline.head} there; one training seed):`,
     ...top.map((t) => {
       const sc = t.score!;
       const d = sc.delta === null ? 'Δ —    ' : `Δ ${formatPoints(sc.delta).padStart(6)}`;
