@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The representation study (issue 5): resumable; re-running skips finished runs (and computes only missing CKA pairs).
-#   WORKERS=2 DB=representations.db bash scripts/study-representations.sh [mlp-mnist|mlp-fashion|cnn-mnist|cnn-fashion|all|mlp-mnist-linear]
+#   WORKERS=2 DB=representations.db bash scripts/study-representations.sh [mlp-mnist|mlp-fashion|cnn-mnist|cnn-fashion|all|mlp-mnist-linear|mlp-fashion-linear]
 # keras-mlp at its reference 20 epochs × 5 seeds, keras-cnn at 3 epochs × 3 seeds (CPU budget; the reference is 12).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +20,11 @@ case "$WHICH" in mlp-fashion | all) run mlp-fashion-20ep fashion-mnist keras-mlp
 case "$WHICH" in cnn-mnist | all) run cnn-mnist-3ep mnist keras-cnn 3 3 ;; esac
 case "$WHICH" in cnn-fashion | all) run cnn-fashion-3ep fashion-mnist keras-cnn 3 3 ;; esac
 # The margin heads on the linear feature layer (issue 19; SphereFace removes the last ReLU), with softmax-ce on the
-# same body. Not part of `all`: DB=representations-linear.db holds its first seeds.
-case "$WHICH" in mlp-mnist-linear)
-  hr compare --repr --features linear --dataset mnist --model keras-mlp \
+# same body. Not part of `all`: DB=representations-linear.db holds them.
+linear() { # dataset grid
+  hr compare --repr --features linear --dataset "$1" --model keras-mlp \
     --heads softmax-ce,cosine-softmax,am-softmax,a-softmax,arcface --seeds 5 --workers "$WORKERS" --db "$DB" \
-    --grid repr-mlp-mnist-20ep-linear --markdown ;;
-esac
+    --grid "$2" --markdown
+}
+case "$WHICH" in mlp-mnist-linear) linear mnist repr-mlp-mnist-20ep-linear ;; esac
+case "$WHICH" in mlp-fashion-linear) linear fashion-mnist repr-mlp-fashion-20ep-linear ;; esac

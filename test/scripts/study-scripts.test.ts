@@ -1,5 +1,6 @@
-// The study scripts' knobs: pick-lr's selection rule and study-realistic.sh's environment knobs. Each test fails if
-// the knob were ignored (a sweep point stored under another grid, a head list that never reaches compare).
+// The study scripts' knobs: pick-lr's selection rule, study-realistic.sh's environment knobs and the representation
+// study's linear-feature panels. Each test fails if the knob were ignored (a sweep point stored under another grid, a
+// head list that never reaches compare, a panel that trains the other dataset).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -89,6 +90,26 @@ test('study-realistic.sh: HEADS, SEEDS, EPOCHS, WORKERS, POPULATION, DEVICE and 
     assert.match(r.stdout, /--seeds 3 --epochs 4 /);
     assert.match(r.stdout, /--workers 3 --population 5 --device cpu --db elsewhere\.db /);
     assert.match(r.stdout, /--grid realistic-resnet20-modern-4ep/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('study-representations.sh: each linear-feature panel trains its own dataset into its own grid', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'study-sh-'));
+  try {
+    writeFileSync(join(dir, 'node'), '#!/bin/sh\necho "$@"\n');
+    chmodSync(join(dir, 'node'), 0o755);
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, DB: 'r.db', WORKERS: '1' };
+    const panel = (which: string) =>
+      spawnSync('bash', ['scripts/study-representations.sh', which], { cwd: root, env, encoding: 'utf8' });
+    const fashion = panel('mlp-fashion-linear');
+    assert.equal(fashion.status, 0, fashion.stderr);
+    assert.equal(fashion.stdout.trim().split('\n').length, 1, 'one compare');
+    assert.match(fashion.stdout, /--features linear --dataset fashion-mnist --model keras-mlp /);
+    assert.match(fashion.stdout, /--workers 1 --db r\.db --grid repr-mlp-fashion-20ep-linear /);
+    const mnist = panel('mlp-mnist-linear');
+    assert.match(mnist.stdout, /--features linear --dataset mnist .*--grid repr-mlp-mnist-20ep-linear /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
