@@ -102,7 +102,7 @@ function searchFinding(s: StudyView): Finding {
   return {
     scope,
     text:
-      `${s.space} space, ${trained} candidates trained. The best by validation Δ is #${best.number} (${best.expr}) at ` +
+      `${s.space} space, ${trained} candidates trained. The best (the highest rung, then validation Δ) is #${best.number} (${best.expr}) at ` +
       `${points(best.delta!)} points against softmax-ce at rung ${best.rung}, on one training seed: a screening result, ` +
       `not yet confirmed on fresh seeds (headroom confirm --study ${s.name}).`,
     tone: 'info',

@@ -229,7 +229,7 @@ export function refusal(study: string, candidates: ConfirmCandidate[], margin: n
     parts.push(
       `${unknown.map((c) => `${c.head} (rung ${c.rung})`).join(', ')} ${unknown.length === 1 ? 'has' : 'have'} no ${BASELINE_HEAD} baseline to compare with ('headroom search --study ${study} --rerank' trains it)`,
     );
-  // Ranking is by Δ, so the refused candidates are the last of the list: --top ok keeps exactly the others.
+  // The ranking puts trials beyond the margin and those without a baseline last: --top ok keeps exactly the others.
   const ok = candidates.length - below.length - unknown.length;
   return `${parts.join('; ')}; ${ok > 0 ? `confirm the ${ok} within the margin with --top ${ok}` : 'nothing the search found is close enough to confirm'}, or these anyway with --force`;
 }

@@ -11,8 +11,9 @@ states. Read-only: it can run while compare, search or confirm write to the same
 
   grids:   runs finished (ok, diverged, failed) out of those planned, runs in flight, datasets · models, heads, seeds,
            epochs, state (running; stopped: runs left unfinished, rerun the same command; complete) and last activity
-  studies: space, sampler, candidates by state, trials per rung, the best candidate by validation Δ against softmax-ce,
-           its confirmation grids, state (running; interrupted: continue with search --resume; finished)
+  studies: space, sampler, candidates by state, trials per rung, the best candidate (highest rung, then validation Δ
+           against softmax-ce), its confirmation grids, state (running; interrupted: continue with search --resume;
+           finished)
 
 options:
   --db PATH   the SQLite database written by compare / search / confirm                        [headroom.db]
