@@ -6,10 +6,10 @@ import type { Store, StudyRow, TrialRecord, TrialState } from '../store/index.js
 import {
   BASELINE_HEAD,
   baselinesOf,
-  DEFAULT_PROMOTION_MARGIN,
   isBaselineTrial,
   rankByScore,
   rungDelta,
+  studyMargin,
   trialScore,
   type TrialScore,
 } from '../search/ranking.js';
@@ -174,7 +174,7 @@ export function readStudyInfo(store: Store, row: StudyRow): StudyInfo {
     });
   const ranking = rankByScore(
     trials.map((t) => ({ number: t.number, score: t.score })),
-    config.promotionMargin ?? DEFAULT_PROMOTION_MARGIN,
+    studyMargin(config),
   )
     .filter((t) => t.score?.valAcc != null)
     .map((t) => t.number);

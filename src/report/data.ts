@@ -12,9 +12,9 @@ import { HEAD_FIELDS, runKey, type RunConfig } from '../train/config.js';
 import {
   BASELINE_HEAD,
   baselinesOf,
-  DEFAULT_PROMOTION_MARGIN,
   isBaselineTrial,
   rankByScore,
+  studyMargin,
   trialScore,
   type RungResultLike,
 } from '../search/ranking.js';
@@ -640,7 +640,7 @@ function readStudy(store: Store, s: StudyRow, confirmRuns: RunRow[], baseline: s
   });
   const ranking = rankByScore(
     trials.map((t) => ({ number: t.number, score: scores.get(t.number) ?? null })),
-    cfg.promotionMargin ?? DEFAULT_PROMOTION_MARGIN,
+    studyMargin(cfg),
   )
     .filter((t) => t.score?.valAcc != null)
     .map((t) => t.number);

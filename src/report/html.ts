@@ -433,9 +433,9 @@ to the range where candidates compete with the baseline; trials below it are dra
     parts.push(
       page.tableCaption(
         stored.length > 0
-          ? `The ten best trials: the highest rung each completed first, then validation Δ against softmax-ce there (one
-training seed; selection reads validation only). A lead on a low rung is a screening result, so a trial ranks below
-every trial promoted past it.`
+          ? `The ten best trials: those within the promotion margin of softmax-ce at the highest rung each completed, by
+that rung and then validation Δ there, before those further below (one training seed; selection reads validation
+only). A lead on a low rung is a screening result, so it ranks below the trials promoted past it.`
           : 'The ten trials that got furthest up the ladder, best validation accuracy first within a rung (selection reads validation only).',
       ),
       `<div class="tablewrap"><table class="booktabs"><thead><tr><th class="num">trial</th><th>candidate</th><th class="num">rung</th>

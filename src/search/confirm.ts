@@ -22,10 +22,10 @@ import type { Candidate } from './types.js';
 import {
   BASELINE_HEAD,
   baselinesOf,
-  DEFAULT_PROMOTION_MARGIN,
   formatPoints,
   isBaselineTrial,
   rankByScore,
+  studyMargin,
   trialScore,
   withinMargin,
   type TrialScore,
@@ -120,9 +120,9 @@ export class ConfirmError extends Error {
 }
 
 /**
- * The study's best trials by validation only, ranked as ranking.ts ranks them: by the highest rung each completed,
- * then Δ against the study's softmax-ce baseline there; trials whose rung has no baseline come after every scored
- * one, failed ones never.
+ * The study's best trials by validation only, ranked as ranking.ts ranks them: those within the study's margin of
+ * its softmax-ce baseline by the highest rung each completed, then Δ there; those further below after them, by Δ;
+ * trials whose rung has no baseline after every scored one; failed ones never.
  */
 export function topTrials(
   store: Store,
@@ -157,7 +157,7 @@ export function topTrials(
     throw new ConfirmError(
       `study '${study}' has no trained trial ${missing.map((n) => `#${n}`).join(', ')} with a validation score; 'headroom ls --db ${store.path}' shows its best, 'headroom search --study ${study} --db ${store.path} --rerank --json' ranks them all`,
     );
-  const margin = config.promotionMargin ?? DEFAULT_PROMOTION_MARGIN;
+  const margin = studyMargin(config);
   const chosen = opts.trials ? opts.trials.map((n) => byNumber.get(n)!) : rankByScore(scored, margin);
   const ranked = chosen.map(({ t, score }) => {
     const cand: Candidate = t.params ? { expr: t.expr, params: t.params } : { expr: t.expr };

@@ -9,11 +9,11 @@ import type { SearchStore, TrialRow } from './persist.js';
 import {
   BASELINE_HEAD,
   BASELINE_NUMBER,
-  DEFAULT_PROMOTION_MARGIN,
   promotionFloor,
   rankByScore,
   rankingVerdict,
   rungDelta,
+  studyMargin,
   trialScore,
   type TrialScore,
 } from './ranking.js';
@@ -252,9 +252,8 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
   const top = cfg.ladder.length - 1;
   // Studies stored before the gate have no margin: their promotions were made ungated and are replayed ungated.
   const gateMargin = cfg.promotionMargin;
-  // The margin that ranks trials (and sets the floors when gated); an ungated study is ranked with the default, as
-  // confirm judges it.
-  const rankingMargin = gateMargin ?? DEFAULT_PROMOTION_MARGIN;
+  // The margin that ranks trials (and sets the floors when gated).
+  const rankingMargin = studyMargin(cfg);
 
   // ---- in-memory state, rebuilt from the database --------------------------------------------------------------
   const sampler = makeSampler(space, cfg);

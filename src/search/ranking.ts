@@ -15,6 +15,13 @@ export const BASELINE_HEAD = 'softmax-ce';
  * its rung is not promoted, and `confirm` refuses it without --force.
  */
 export const DEFAULT_PROMOTION_MARGIN = 0.02;
+/**
+ * The margin a study ranks and judges with: its gate's, or for a study stored before the gate (promoted ungated) the
+ * default, as confirm judges it.
+ */
+export function studyMargin(config: { promotionMargin?: number }): number {
+  return config.promotionMargin ?? DEFAULT_PROMOTION_MARGIN;
+}
 /** Accuracies are fractions k/n; a Δ exactly at −margin must pass despite float rounding. */
 const MARGIN_SLACK = 1e-9;
 

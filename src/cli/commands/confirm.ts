@@ -29,11 +29,12 @@ function searchScore(c: ConfirmCandidate): string {
 
 const HELP = `usage: headroom confirm --study NAME [options]
 
-Retrains a search study's best candidates (ranked by the highest rung each completed, then by their validation Δ
-against the study's softmax-ce baseline there) and the baseline with fresh seeds that the search never used, on the full training
-data, and compares test accuracy: mean ± 95% CI, Δ against the baseline, Welch p-values Holm-corrected across
-candidates (the compare table). Candidates more than the study's promotion margin (2 points unless the search said
-otherwise) below softmax-ce at their rung, or without a baseline to tell, are refused (exit 2) unless --force.
+Retrains a search study's best candidates (those within the promotion margin of the study's softmax-ce baseline
+ranked by the highest rung each completed, then by their validation Δ there) and the baseline with fresh seeds that
+the search never used, on the full training data, and compares test accuracy: mean ± 95% CI, Δ against the baseline,
+Welch p-values Holm-corrected across candidates (the compare table). Candidates more than the study's promotion
+margin (2 points unless the search said otherwise) below softmax-ce at their rung, or without a baseline to tell,
+are refused (exit 2) unless --force.
 Runs are stored in grid 'confirm:<study>' (with --repr, 'confirm:<study>:repr'), so an interrupted confirmation resumes when run again.
 
 options:

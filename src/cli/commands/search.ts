@@ -47,13 +47,13 @@ import { BASELINE_HEAD, DEFAULT_PROMOTION_MARGIN, formatPoints } from '../../sea
 const HELP = `usage: headroom search --space delta|loss|activation|taylor|poly --study NAME [options]
 
 Evolves output heads (δ-rules, losses, output activations) or tunes parametric losses (TaylorGLO, PolyLoss) for
-validation accuracy. Candidates are filtered before training (parse/type errors, non-finite δ, δ or prediction
-that does not depend on z, duplicates of earlier trials or known heads, δ that does not raise the target logit,
-failure on a toy task), then trained on a fidelity ladder with successive halving (ASHA). softmax-ce is trained at
-every rung's setting with the study's training seed (the baseline, stored as trial −1); a trial goes up when it is
-in the best 1/η of its rung and at most --promotion-margin below the baseline there. Trials are ranked by the
-highest rung each completed, then by their validation Δ against the baseline there. Every trial is stored; a killed search
-continues with --resume, losing and repeating nothing.
+validation accuracy. Candidates are filtered before training (parse/type errors, non-finite δ, δ or prediction that
+does not depend on z, duplicates of earlier trials or known heads, δ that does not raise the target logit, failure
+on a toy task), then trained on a fidelity ladder with successive halving (ASHA). softmax-ce is trained at every
+rung's setting with the study's training seed (the baseline, stored as trial −1); a trial goes up when it is in the
+best 1/η of its rung and at most --promotion-margin below the baseline there. Trials within the margin are ranked by
+the highest rung each completed, then by their validation Δ against the baseline there; those below it follow. Every
+trial is stored; a killed search continues with --resume, losing and repeating nothing.
 
 options:
   --space NAME          delta | loss | activation | taylor | poly   (required unless --resume)
