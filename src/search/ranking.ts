@@ -116,7 +116,7 @@ function rankClass(s: TrialScore | null, margin: number): 0 | 1 | 2 | 3 {
  * lifted to the top rung early (studies stored before the gate) does not outrank a good one for being there. Then
  * trials whose rung has no baseline (by rung, then accuracy), and failed trials last. Selection reads validation only.
  */
-export function compareScored(
+function compareScored(
   a: { number: number; score: TrialScore | null },
   b: { number: number; score: TrialScore | null },
   margin: number,

@@ -42,7 +42,7 @@ import {
   type SpaceName,
   type StudyConfig,
 } from '../../search/index.js';
-import { BASELINE_HEAD, DEFAULT_PROMOTION_MARGIN, formatPoints } from '../../search/ranking.js';
+import { BASELINE_HEAD, formatPoints, studyMargin } from '../../search/ranking.js';
 
 const HELP = `usage: headroom search --space delta|loss|activation|taylor|poly --study NAME [options]
 
@@ -139,7 +139,7 @@ function printSummary(s: SearchSummary): void {
   const byNumber = new Map(s.trials.map((t) => [t.number, t]));
   const top = s.ranking.slice(0, 10).map((n) => byNumber.get(n)!);
   const pct = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(2)}%`);
-  const margin = s.promotionMargin ?? DEFAULT_PROMOTION_MARGIN;
+  const margin = studyMargin(s.config);
   const lines = [
     `study ${s.study} (${s.space}): ${s.trials.length} trials, stopped: ${s.stopReason}`,
     `ladder ${formatLadder(s.config.ladder)} · η=${s.config.eta} · sampler ${s.config.sampler} · seed ${s.config.seed}`,
