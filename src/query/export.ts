@@ -2,7 +2,7 @@
  * `headroom export`: one row per run (with every epoch) or per trial (with every rung), as JSON or CSV. The values are
  * the stored ones, unrounded; CSV puts per-epoch (per-rung) values in numbered columns and nested objects in JSON text.
  */
-import type { Store } from '../store/index.js';
+import type { RunRecord, Store } from '../store/index.js';
 import { readStudyInfo, rungName } from './studies.js';
 
 export interface EpochExport {
@@ -13,27 +13,8 @@ export interface EpochExport {
   seconds: number | null;
 }
 
-export interface RunExport {
-  grid: string | null;
-  id: number;
-  key: string;
-  dataset: string;
-  model: string;
-  head: string;
-  seed: number;
-  status: string;
-  divergedEpoch: number | null;
-  error: string | null;
-  valAcc: number | null;
-  testAcc: number | null;
-  ece: number | null;
-  secondsPerEpoch: number | null;
-  repr: Record<string, number> | null;
-  command: string | null;
-  machine: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  config: Record<string, unknown>;
+/** A run as stored, with every epoch it recorded. */
+export interface RunExport extends RunRecord {
   epochs: EpochExport[];
 }
 
@@ -83,29 +64,8 @@ export function exportRuns(store: Store, grid?: string): RunExport[] {
     });
     epochs.set(e.runId, list);
   }
-  return runs.map((r) => ({
-    grid: r.grid,
-    id: r.id,
-    key: r.key,
-    dataset: r.dataset,
-    model: r.model,
-    head: r.head,
-    seed: r.seed,
-    status: r.status,
-    divergedEpoch: r.divergedEpoch,
-    error: r.error,
-    valAcc: r.valAcc,
-    testAcc: r.testAcc,
-    ece: r.ece,
-    secondsPerEpoch: r.secondsPerEpoch,
-    repr: r.repr,
-    command: r.command,
-    machine: r.machine,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    config: r.config,
-    epochs: epochs.get(r.id) ?? [],
-  }));
+  // grid first: the CSV's columns follow the keys, and grid has always led them
+  return runs.map(({ grid, ...run }) => ({ grid, ...run, epochs: epochs.get(run.id) ?? [] }));
 }
 
 export function exportTrials(store: Store, study: string): TrialExport[] {
