@@ -9,9 +9,11 @@ export interface ProgressStream {
   columns?: number;
 }
 
+/**
+ * Progress always goes to stderr, --json and --markdown included: their result is on stdout, and a study that runs
+ * for hours under nohup must still show in its log that it is alive.
+ */
 export interface ProgressOptions {
-  /** false: print nothing at all (--json, --markdown: machine output stays clean). */
-  enabled?: boolean;
   stream?: ProgressStream;
   /** Without a TTY, a line at least this often while nothing else is printed (ms). */
   heartbeatMs?: number;
@@ -60,20 +62,18 @@ export function wrapSegments(segments: string[], cols: number, sep = ' · '): st
  */
 export class StatusLine {
   private readonly stream: ProgressStream;
-  readonly enabled: boolean;
   readonly tty: boolean;
   private drawn = 0; // lines of the last TTY draw
   private lastPlain = Date.now();
 
-  constructor(opts: { enabled?: boolean; stream?: ProgressStream } = {}) {
+  constructor(opts: { stream?: ProgressStream } = {}) {
     this.stream = opts.stream ?? process.stderr;
-    this.enabled = opts.enabled ?? true;
     this.tty = this.stream.isTTY === true;
   }
 
   /** TTY only: replaces the previous status (all of its wrapped lines) with these segments. */
   draw(segments: string[]): void {
-    if (!this.enabled || !this.tty) return;
+    if (!this.tty) return;
     // A pseudo-terminal without a size (script, some CI runners) reports 0 columns: assume a common width.
     const cols = this.stream.columns !== undefined && this.stream.columns > 0 ? this.stream.columns : 120;
     const lines = wrapSegments(segments, cols);
@@ -84,7 +84,7 @@ export class StatusLine {
 
   /** Without a TTY: one plain line. */
   line(text: string): void {
-    if (!this.enabled || this.tty) return;
+    if (this.tty) return;
     this.stream.write(`${text}\n`);
     this.lastPlain = Date.now();
   }
@@ -96,7 +96,7 @@ export class StatusLine {
 
   /** Ends the TTY status with a newline, so what follows starts on its own line. */
   end(): void {
-    if (this.enabled && this.tty && this.drawn > 0) this.stream.write('\n');
+    if (this.tty && this.drawn > 0) this.stream.write('\n');
     this.drawn = 0;
   }
 }
@@ -159,7 +159,6 @@ export class RunsReporter {
     opts: ProgressOptions = {},
   ) {
     this.status = new StatusLine(opts);
-    if (!this.status.enabled) return;
     const heartbeat = opts.heartbeatMs ?? HEARTBEAT_MS;
     const every = this.status.tty ? (opts.tickMs ?? 1000) : Math.min(heartbeat, 1000);
     this.timer = setInterval(() => {

@@ -161,7 +161,10 @@ test('the search status starts with the time and the budget left and names the b
   assert.match(statusSegments(s)[0]!, /elapsed \(no --budget\)/);
 });
 
-test('compare without a TTY prints a plain line per finished epoch', { timeout: 120_000 }, async () => {
+/** compare on 300 MNIST examples, 2 heads × 2 epochs, with stdout and stderr piped (no TTY). */
+async function compareWithoutTty(
+  extra: string[],
+): Promise<{ code: number | null; out: string; err: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-progress-'));
   try {
     const args = [
@@ -185,6 +188,7 @@ test('compare without a TTY prints a plain line per finished epoch', { timeout: 
       '200',
       '--db',
       join(dir, 'p.db'),
+      ...extra,
     ];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
@@ -196,16 +200,43 @@ test('compare without a TTY prints a plain line per finished epoch', { timeout: 
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((r) => child.on('close', r));
-    assert.equal(code, 0, err);
-    const lines = err.split('\n').filter((l) => l !== '');
-    const epochs = lines.filter((l) => / epoch \d\/2 val \d+\.\d\d%$/.test(l));
-    assert.equal(epochs.length, 4, err);
-    for (const l of lines)
-      assert.match(l, /^compare \d\/2 runs · \d+s · /, 'every stderr line is a progress line');
-    assert.equal(lines.filter((l) => /: ok \(val/.test(l)).length, 2);
-    assert.ok(!err.includes('\r') && !err.includes('\x1b'), 'no terminal control codes in a log');
-    assert.match(out, /2 runs in compare/);
+    return { code, out, err };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function assertPlainProgress(err: string): void {
+  const lines = err.split('\n').filter((l) => l !== '');
+  const epochs = lines.filter((l) => / epoch \d\/2 val \d+\.\d\d%$/.test(l));
+  assert.equal(epochs.length, 4, err);
+  for (const l of lines)
+    assert.match(l, /^compare \d\/2 runs · \d+s · /, 'every stderr line is a progress line');
+  assert.equal(lines.filter((l) => /: ok \(val/.test(l)).length, 2);
+  assert.ok(!err.includes('\r') && !err.includes('\x1b'), 'no terminal control codes in a log');
+}
+
+test('compare without a TTY prints a plain line per finished epoch', { timeout: 120_000 }, async () => {
+  const { code, out, err } = await compareWithoutTty([]);
+  assert.equal(code, 0, err);
+  assertPlainProgress(err);
+  assert.match(out, /2 runs in compare/);
 });
+
+// The study scripts run for hours under nohup with --markdown: their logs must show progress too, while stdout
+// carries only the result.
+test(
+  'compare --json and --markdown keep progress on stderr and stdout for the result',
+  { timeout: 120_000 },
+  async () => {
+    const json = await compareWithoutTty(['--json']);
+    assert.equal(json.code, 0, json.err);
+    assertPlainProgress(json.err);
+    assert.equal((JSON.parse(json.out) as { runs: number }).runs, 2);
+    const md = await compareWithoutTty(['--markdown']);
+    assert.equal(md.code, 0, md.err);
+    assertPlainProgress(md.err);
+    assert.match(md.out, /^\| /m);
+    assert.doesNotMatch(md.out, /epoch \d\/2/);
+  },
+);

@@ -172,7 +172,7 @@ export async function run(argv: string[]): Promise<number> {
   await validateGrid(spec);
   await checkQueue(cmd, queue);
 
-  const progress = new RunsReporter('compare', { enabled: !o.json && !o.markdown });
+  const progress = new RunsReporter('compare');
   // The database opens (or is refused: another program's, unwritable) before any work, so that such a failure is
   // exit 2 with nothing done; from here on a fault interrupts stored work (exit 1, the same command resumes).
   openStore(dbPath).close();

@@ -132,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
         `confirm: no study '${values.study}' in ${dbPath}; ${names.length > 0 ? `studies there: ${names.join(', ')}` : 'it has no studies (search creates them)'}.`,
       );
     }
-    const progress = new RunsReporter('confirm', { enabled: !values.json && !values.markdown });
+    const progress = new RunsReporter('confirm');
     let out: ConfirmOutput;
     workStarted(dbPath);
     try {

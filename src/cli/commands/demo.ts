@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
       `headroom demo: softmax-ce vs linear-mse vs oland-exp · keras-mlp · MNIST (20k train subset) · 2 seeds × 5 epochs · ${device}`,
     );
   }
-  const progress = new RunsReporter('demo', { enabled: !values.json });
+  const progress = new RunsReporter('demo');
   // The database opens (or is refused: another program's, unwritable) before any work, so that such a failure is
   // exit 2 with nothing done; from here on a fault interrupts stored work (exit 1, the same command resumes).
   for (const p of [dbPath, reportPath]) mkdirSync(dirname(p), { recursive: true });

@@ -362,7 +362,7 @@ export async function run(argv: string[]): Promise<number> {
     executor = new TrialExecutor(await openExecutor({ workers, device, queue }), device, population);
     // On a TTY the status redraws in place (wrapped, its clock ticking every second); without one, a plain line at
     // the start and every 30 s, so a log shows the search is alive and how far it got.
-    const status = new StatusLine({ enabled: !values.json });
+    const status = new StatusLine();
     let reported: { s: SearchStatus; at: number } | undefined;
     const segments = () => statusSegments(reported!.s, budgetMs, Date.now() - reported!.at);
     const ticker = setInterval(() => {
@@ -384,14 +384,12 @@ export async function run(argv: string[]): Promise<number> {
       filter,
       executor,
       rerank,
-      onStatus: status.enabled
-        ? (s) => {
-            const first = reported === undefined;
-            reported = { s, at: Date.now() };
-            if (status.tty) status.draw(segments());
-            else if (first) status.line(segments().join(' · '));
-          }
-        : undefined,
+      onStatus: (s) => {
+        const first = reported === undefined;
+        reported = { s, at: Date.now() };
+        if (status.tty) status.draw(segments());
+        else if (first) status.line(segments().join(' · '));
+      },
     });
     clearInterval(ticker);
     status.end();
