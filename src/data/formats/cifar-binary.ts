@@ -65,6 +65,20 @@ export function parseCifarBatch(buffer: Uint8Array, source: string, numClasses =
   return { n, pixels, labels };
 }
 
+/** Several batches as one: the records in order, pixels still raw bytes. */
+export function concatCifarBatches(batches: readonly CifarBatch[]): CifarBatch {
+  const n = batches.reduce((s, b) => s + b.n, 0);
+  const pixels = new Uint8Array(n * CIFAR_RECORD_PIXELS);
+  const labels = new Uint8Array(n);
+  let at = 0;
+  for (const b of batches) {
+    pixels.set(b.pixels, at * CIFAR_RECORD_PIXELS);
+    labels.set(b.labels, at);
+    at += b.n;
+  }
+  return { n, pixels, labels };
+}
+
 /** Class names from batches.meta.txt (one per line), or the standard ten when absent. */
 export function readCifarClassNames(dir: string): string[] {
   const p = join(dir, 'batches.meta.txt');

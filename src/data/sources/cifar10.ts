@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
 import {
-  CIFAR_RECORD_PIXELS,
   CIFAR_TEST_FILE,
   CIFAR_TRAIN_FILES,
+  concatCifarBatches,
   parseCifarBatch,
   readCifarClassNames,
 } from '../formats/cifar-binary.js';
@@ -32,23 +32,16 @@ function resolveDir(dataDir?: string): { dir: string | undefined; tried: string[
 }
 
 function loadBatches(dir: string, files: string[], classNames: string[]): ArrayDataset {
-  const parts = files.map((f) => {
-    const path = findFile(dir, f) ?? join(dir, f);
-    return parseCifarBatch(readDataFile(path, HOW), path);
-  });
-  const n = parts.reduce((s, p) => s + p.n, 0);
-  const pixels = new Uint8Array(n * CIFAR_RECORD_PIXELS);
-  const y = new Int32Array(n);
-  let at = 0;
-  for (const p of parts) {
-    pixels.set(p.pixels, at * CIFAR_RECORD_PIXELS);
-    y.set(p.labels, at);
-    at += p.n;
-  }
+  const { n, pixels, labels } = concatCifarBatches(
+    files.map((f) => {
+      const path = findFile(dir, f) ?? join(dir, f);
+      return parseCifarBatch(readDataFile(path, HOW), path);
+    }),
+  );
   return {
     name: 'cifar10',
     x: bytesToUnit(pixels),
-    y,
+    y: Int32Array.from(labels),
     n,
     sampleShape: [3, 32, 32],
     numClasses: 10,

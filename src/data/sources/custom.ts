@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError } from '../errors.js';
 import { parseIdxImages, parseIdxLabels } from '../formats/idx.js';
-import { CIFAR_RECORD_PIXELS, CIFAR_TEST_FILE, parseCifarBatch } from '../formats/cifar-binary.js';
+import { CIFAR_TEST_FILE, concatCifarBatches, parseCifarBatch } from '../formats/cifar-binary.js';
 import { isCsvNumber, parseCsv, type CsvTable } from '../formats/csv.js';
 import type { ArrayDataset } from '../types.js';
 import { IDX_FILES } from './idx-pair.js';
@@ -159,17 +159,10 @@ function readCifarFolder(dir: string, classNames?: string[]): DatasetArrays {
   if (trainFiles.length === 0) throw new DataError(`no data_batch_*.bin in ${dir}; ${how}`);
   const read = (files: string[]): DatasetPart => {
     // 256 bounds the label byte only; the classes are counted from the labels (or classNames) afterwards.
-    const batches = files.map((f) => parseCifarBatch(readDataFile(join(dir, f), how), join(dir, f), 256));
-    const n = batches.reduce((s, b) => s + b.n, 0);
-    const pixels = new Uint8Array(n * CIFAR_RECORD_PIXELS);
-    const y = new Int32Array(n);
-    let at = 0;
-    for (const b of batches) {
-      pixels.set(b.pixels, at * CIFAR_RECORD_PIXELS);
-      y.set(b.labels, at);
-      at += b.n;
-    }
-    return { x: bytesToUnit(pixels), y };
+    const { pixels, labels } = concatCifarBatches(
+      files.map((f) => parseCifarBatch(readDataFile(join(dir, f), how), join(dir, f), 256)),
+    );
+    return { x: bytesToUnit(pixels), y: Int32Array.from(labels) };
   };
   const testFile = findFile(dir, CIFAR_TEST_FILE);
   if (testFile === undefined) throw new DataError(`no ${CIFAR_TEST_FILE} in ${dir}; ${how}`);
