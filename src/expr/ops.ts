@@ -10,7 +10,7 @@
  *   pow(a,b) = max(|a|, EPS)^b                           — real for any a, b; loses the sign of a (use cube)
  * with EPS = 1e-12.
  */
-import type { BinaryOp, ReduceOp, UnaryOp } from './ast.js';
+import { REDUCE_OPS, UNARY_OPS, type BinaryOp, type ReduceOp, type UnaryOp } from './ast.js';
 
 export const EPS = 1e-12;
 
@@ -99,20 +99,9 @@ export const REDUCE_FN: Readonly<Record<ReduceOp, (xs: Float64Array, off: number
 // ---- text syntax ------------------------------------------------------------------------------------------
 
 /** Function-call names of the unary ops (neg has no call form: it is written as unary minus). */
-export const UNARY_NAMES: ReadonlySet<string> = new Set<UnaryOp>([
-  'exp',
-  'log',
-  'sqrt',
-  'square',
-  'cube',
-  'abs',
-  'tanh',
-  'sigmoid',
-  'softplus',
-  'relu',
-]);
+export const UNARY_NAMES: ReadonlySet<string> = new Set<UnaryOp>(UNARY_OPS.filter((op) => op !== 'neg'));
 /** `max(x)` is the reduction, `max(a, b)` the elementwise op; `min` has only the binary form. */
-export const REDUCE_NAMES: ReadonlySet<string> = new Set<ReduceOp>(['sum', 'mean', 'max', 'logsumexp']);
+export const REDUCE_NAMES: ReadonlySet<string> = new Set<ReduceOp>(REDUCE_OPS);
 export const BINARY_CALL_NAMES: ReadonlySet<string> = new Set<BinaryOp>(['max', 'min', 'pow']);
 export const INFIX_SYMBOL: Readonly<Partial<Record<BinaryOp, string>>> = {
   add: '+',
