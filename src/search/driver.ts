@@ -60,6 +60,14 @@ export interface Executor {
 /** A trial-rung whose worker dies this many times is recorded as failed rather than tried again. */
 const MAX_CANCELLATIONS = 3;
 
+const workerDied = (times: number): RungMetrics => ({
+  status: 'failed',
+  valAcc: null,
+  speed: null,
+  seconds: 0,
+  error: `its worker died ${times} times while training it`,
+});
+
 export class StudyError extends Error {
   readonly exitCode = 2;
   constructor(message: string) {
@@ -676,13 +684,7 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
           notify();
           return;
         }
-        res = {
-          status: 'failed',
-          valAcc: null,
-          speed: null,
-          seconds: 0,
-          error: `its worker died ${times} times while training it`,
-        };
+        res = workerDied(times);
       }
       recordBaseline(r, res);
     } catch (e) {
@@ -742,13 +744,7 @@ export async function runSearch(opts: DriverOptions): Promise<SearchSummary> {
           notify();
           return;
         }
-        res = {
-          status: 'failed',
-          valAcc: null,
-          speed: null,
-          seconds: 0,
-          error: `its worker died ${times} times while training it`,
-        };
+        res = workerDied(times);
       }
       record(job.number, job.rung, res);
     } catch (e) {
