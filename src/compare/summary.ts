@@ -46,6 +46,8 @@ export interface PairedTestResult extends TestResult {
   pairs: number;
   /** Sample sd of the per-seed differences. */
   sdDiff: number;
+  /** head − baseline for each paired seed, in seed order. */
+  differences: { seed: number; diff: number }[];
 }
 
 export interface CompareRow {
@@ -223,7 +225,14 @@ export function summarizeGrid(
       const pt = pairedTests.get(row.head);
       const welch: TestResult = { ci: w.ci, p: w.p, pHolm: w.pHolm };
       const paired: PairedTestResult | null = pt
-        ? { ci: pt.ci, p: pt.p, pHolm: pt.pHolm, pairs: pt.pairs, sdDiff: pt.sdDiff }
+        ? {
+            ci: pt.ci,
+            p: pt.p,
+            pHolm: pt.pHolm,
+            pairs: pt.pairs,
+            sdDiff: pt.sdDiff,
+            differences: pt.differences,
+          }
         : null;
       const used = verdict === 'paired' && paired ? paired : welch;
       // Equal on paper for both tests (mean of differences = difference of means); in floats, the verdict test's.

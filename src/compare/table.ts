@@ -66,6 +66,34 @@ export function powerNotes(panels: readonly PanelSummary[]): string[] {
   });
 }
 
+/**
+ * One line per dataset × model that has paired tests: each head's per-seed differences to the baseline, which the
+ * paired test is computed from (a verdict driven by one seed shows here). The seeds are named once when every head
+ * has the same ones.
+ */
+export function pairedDifferenceNotes(rows: readonly CompareRow[]): string[] {
+  const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+  const panels = new Map<string, CompareRow[]>();
+  for (const r of rows) {
+    if (!r.delta?.paired) continue;
+    const key = `${r.dataset} · ${r.model}`;
+    panels.set(key, [...(panels.get(key) ?? []), r]);
+  }
+  return [...panels].map(([panel, tested]) => {
+    const seedsOf = (r: CompareRow) => r.delta!.paired!.differences.map((d) => d.seed).join(', ');
+    const common = new Set(tested.map(seedsOf)).size === 1 ? seedsOf(tested[0]!) : undefined;
+    const metric = tested[0]!.delta!.metric;
+    const heads = tested.map((r) => {
+      const d = r.delta!.paired!.differences;
+      return `${r.head}${common === undefined ? ` (seeds ${seedsOf(r)})` : ''} ${d.map((x) => signed(x.diff)).join(' ')}`;
+    });
+    return (
+      `${panel}: per-seed Δ ${metric} pts against the baseline${common !== undefined ? ` (seeds ${common})` : ''}: ` +
+      `${heads.join('; ')}.`
+    );
+  });
+}
+
 /** Columns of the compare table, shared by the terminal printer and the markdown writer. */
 export function tableColumns(
   rows: CompareRow[],
@@ -111,7 +139,11 @@ export function tableColumns(
     `${r.diverged}${r.failed ? ` (+${r.failed} failed)` : ''}`,
     ...reprKeys.map((k) => reprCell(r, k)),
   ]);
-  return { header, cells, notes: [...powerNotes(panels), ...(hasRepr ? [REPR_LEGEND] : [])] };
+  return {
+    header,
+    cells,
+    notes: [...powerNotes(panels), ...pairedDifferenceNotes(rows), ...(hasRepr ? [REPR_LEGEND] : [])],
+  };
 }
 
 export function formatTable(rows: CompareRow[], panels: readonly PanelSummary[] = []): string {

@@ -56,6 +56,8 @@ export interface PairedComparison extends BaselineComparison {
   sdDiff: number;
   /** The group's values that found no partner in the baseline (and so are left out of this test). */
   unpaired: number;
+  /** group − baseline for each paired seed, in seed order: what the test is computed from. */
+  differences: { seed: number; diff: number }[];
 }
 
 /**
@@ -92,6 +94,7 @@ export function versusBaselinePaired(
         pairs: r.n,
         sdDiff: r.sd,
         unpaired: bySeed.size - seeds.length,
+        differences: seeds.map((s) => ({ seed: s, diff: bySeed.get(s)! - base.get(s)! })),
       },
     ]);
   }

@@ -148,6 +148,50 @@ test('paired and Welch side by side: seed-matched runs use the paired test, whos
   assert.match(md, /verdicts use the paired t-test on per-seed differences/);
 });
 
+test('per-seed differences: in the JSON row in seed order, and one line per panel under the table', () => {
+  // Seeds out of order, and a seed (9) the baseline lacks: it has no difference.
+  const runs = [
+    run('softmax-ce', 2, 0.91, [0.91]),
+    run('softmax-ce', 1, 0.9, [0.9]),
+    run('softmax-ce', 3, 0.92, [0.92]),
+    run('a', 3, 0.925, [0.925]),
+    run('a', 1, 0.897, [0.897]),
+    run('a', 2, 0.911, [0.911]),
+    run('b', 1, 0.903, [0.903]),
+    run('b', 9, 0.5, [0.5]),
+    run('b', 2, 0.914, [0.914]),
+  ];
+  const { rows, panels } = summarizeGrid(runs, { baseline: 'softmax-ce' });
+  const diffs = (head: string) =>
+    rows
+      .find((r) => r.head === head)!
+      .delta!.paired!.differences.map((d) => [d.seed, +(100 * d.diff).toFixed(6)]);
+  assert.deepEqual(diffs('a'), [
+    [1, -0.3],
+    [2, 0.1],
+    [3, 0.5],
+  ]);
+  assert.deepEqual(diffs('b'), [
+    [1, 0.3],
+    [2, 0.4],
+  ]);
+  const md = markdownTable(rows, panels);
+  // a and b pair on different seeds, so each names its own.
+  assert.match(
+    md,
+    /mnist · keras-mlp: per-seed Δ test pts against the baseline: a \(seeds 1, 2, 3\) -0\.30 \+0\.10 \+0\.50; b \(seeds 1, 2\) \+0\.30 \+0\.40\./,
+  );
+  // With the same seeds for every head they are named once.
+  const same = summarizeGrid(
+    runs.filter((r) => r.head !== 'b'),
+    { baseline: 'softmax-ce' },
+  );
+  assert.match(
+    markdownTable(same.rows, same.panels),
+    /per-seed Δ test pts against the baseline \(seeds 1, 2, 3\): a -0\.30 \+0\.10 \+0\.50\./,
+  );
+});
+
 test('power line: seeds for 0.2 points at the observed sd equal the textbook sizes for d = 0.5 (34 paired, 64 Welch)', () => {
   // Baseline and head both have sd 0.004 (0.4 points) and their per-seed differences (6, −2, 2)e-3 too, so the
   // effect 0.002 is d = 0.5 for both tests: 34 pairs, 64 per group (Cohen 1988; G*Power), α = 0.05 with one head.

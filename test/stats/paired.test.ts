@@ -82,6 +82,12 @@ test('versusBaselinePaired pairs by seed, drops unmatched seeds, and Holm-correc
   const d = [3, -1, 1, -1, 2].map((x) => x * 1e-4);
   const m = d.reduce((s, x) => s + x, 0) / 5;
   const sd = Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / 4);
+  assert.deepEqual(
+    b.differences.map((x) => x.seed),
+    [1, 2, 3, 4, 5],
+    'seed order, without the unpaired seed 9',
+  );
+  b.differences.forEach((x, i) => close(x.diff, d[i]!, 1e-15, `b difference, seed ${x.seed}`));
   close(b.delta, 0.8e-4, 1e-15, 'b mean');
   close(b.sdDiff, sd, 1e-15, 'b sd');
   close(b.p, tTwoSided(m / (sd / Math.sqrt(5)), 4), 1e-12, 'b p');
