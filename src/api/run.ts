@@ -18,8 +18,9 @@ export interface CompareSpec {
   model?: string | string[];
   heads?: HeadChoice[];
   baseline?: string;
-  /** Seeds 1..N. */
+  /** How many seeds: 1..N, or firstSeed..firstSeed+N-1. */
   seeds?: number;
+  firstSeed?: number;
   epochs?: number;
   /** A training recipe (lr schedule, augmentation, optimizer), e.g. 'resnet20-modern'; see `headroom compare --help`. */
   recipe?: string;

@@ -53,6 +53,13 @@ test('compare() returns exactly what `headroom compare --json` prints', async ()
   assert.equal(printed.length, 1);
   assert.deepEqual(api, JSON.parse(printed[0]!));
   assert.equal(api.ranNow, 0);
+  // firstSeed moves the seeds: 2..3 reuses seed 2 and trains seed 3 only, for both heads.
+  const moved = await compare({ ...spec, firstSeed: 2 });
+  assert.deepEqual([moved.ranNow, moved.skipped], [2, 2]);
+  assert.deepEqual(
+    moved.rows.map((r) => r.n),
+    [2, 2],
+  );
 });
 
 test('search() and confirm() run a study and its confirmation, returning the --json documents', async () => {

@@ -230,6 +230,11 @@ const CASES: Case[] = [
     stderr: /--seeds must be an integer in 1…10000/,
   },
   { name: '--epochs 0', args: compare({ epochs: '0' }), stderr: /--epochs must be an integer in 1…10000/ },
+  {
+    name: '--first-seed 0',
+    args: compare({ 'first-seed': '0' }),
+    stderr: /--first-seed must be an integer in 1…/,
+  },
   { name: '--seeds given twice', args: compare({}, ['--seeds', '2']), stderr: /--seeds is given twice/ },
   {
     name: 'misspelt option',

@@ -67,7 +67,7 @@ test('pick-lr: finds sweep runs by config (whatever their grid), applies the wor
   }
 });
 
-test('study-realistic.sh: HEADS, SEEDS, EPOCHS, WORKERS, POPULATION, DEVICE and DB reach compare, EPOCHS the grid name too', () => {
+test('study-realistic.sh: HEADS, SEEDS, FIRST_SEED, EPOCHS, WORKERS, POPULATION, DEVICE and DB reach compare, EPOCHS the grid name too', () => {
   const dir = mkdtempSync(join(tmpdir(), 'study-sh-'));
   try {
     // a stand-in `node` that prints the command the script would run
@@ -78,6 +78,7 @@ test('study-realistic.sh: HEADS, SEEDS, EPOCHS, WORKERS, POPULATION, DEVICE and 
       PATH: `${dir}:${process.env.PATH}`,
       HEADS: 'softmax-ce,focal',
       SEEDS: '3',
+      FIRST_SEED: '6',
       EPOCHS: '4',
       WORKERS: '3',
       POPULATION: '5',
@@ -87,7 +88,7 @@ test('study-realistic.sh: HEADS, SEEDS, EPOCHS, WORKERS, POPULATION, DEVICE and 
     const r = spawnSync('bash', ['scripts/study-realistic.sh'], { cwd: root, env, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /--heads softmax-ce,focal /);
-    assert.match(r.stdout, /--seeds 3 --epochs 4 /);
+    assert.match(r.stdout, /--seeds 3 --first-seed 6 --epochs 4 /);
     assert.match(r.stdout, /--workers 3 --population 5 --device cpu --db elsewhere\.db /);
     assert.match(r.stdout, /--grid realistic-resnet20-modern-4ep/);
   } finally {

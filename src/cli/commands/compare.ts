@@ -40,7 +40,8 @@ options:
                         'label-smoothing(epsilon=0.05),poly1(eps=2),softmax-ce' (a name may be shortened to a unique
                         prefix; values other than the defaults are stored with the runs and are part of the run key)
   --baseline ID         the head every other head is compared with                            [softmax-ce]
-  --seeds N             seeds 1..N                                                              [5]
+  --seeds N             how many seeds: 1..N, or S..S+N-1 with --first-seed                     [5]
+  --first-seed S        the first seed (fresh seeds for a test planned after seeing seeds 1..N)   [1]
   --epochs N            epochs per run                                                          [model's reference]
   --recipe NAME         a training recipe for the model instead of its reference settings: optimizer, lr schedule,
                         augmentation, epochs, batch size (resnet20-modern, resnet20-he2016, resnet20-onecycle;
@@ -80,6 +81,7 @@ const OPTIONS = {
   heads: common.heads(),
   baseline: common.head(),
   seeds: common.seeds(),
+  'first-seed': opt.int({ min: 1, max: 2 ** 31 - 10_001 }),
   epochs: common.epochs(),
   recipe: opt.choice(RECIPE_IDS),
   features: opt.choice<FeatureEnd>(FEATURE_ENDS),
@@ -149,7 +151,7 @@ export async function run(argv: string[]): Promise<number> {
     models,
     heads,
     ...(Object.keys(headParams).length > 0 ? { headParams } : {}),
-    seeds: Array.from({ length: nSeeds }, (_, i) => i + 1),
+    seeds: Array.from({ length: nSeeds }, (_, i) => (o['first-seed'] ?? 1) + i),
     optimizer: Object.keys(optimizer).length > 0 ? optimizer : undefined,
     valFraction: o['val-fraction'] ?? 0.1,
     device,
