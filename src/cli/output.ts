@@ -12,6 +12,11 @@ export function printJson(value: unknown, indent?: number): void {
   else console.log(text);
 }
 
+/** True while the API runs a command (compare() and the rest): the command's caller takes its output. */
+export function runByApi(): boolean {
+  return capture.getStore() !== undefined;
+}
+
 /**
  * Runs a command with its printJson output captured (per async context, so concurrent calls do not mix). Returns the
  * exit code and the parsed value: parsed from the printed text, so NaN reads as null exactly as in the CLI's output.

@@ -1,6 +1,7 @@
 import type { RunsProgress } from '../runs/index.js';
 import type { JobEvent } from '../exec/index.js';
 import type { RunConfig } from '../train/config.js';
+import { runByApi } from './output.js';
 
 /** Where progress goes: process.stderr, or a stand-in in tests. */
 export interface ProgressStream {
@@ -11,7 +12,8 @@ export interface ProgressStream {
 
 /**
  * Progress always goes to stderr, --json and --markdown included: their result is on stdout, and a study that runs
- * for hours under nohup must still show in its log that it is alive.
+ * for hours under nohup must still show in its log that it is alive. A command run by the API (compare() and the
+ * rest) prints none: a library call writes nothing to its caller's stderr.
  */
 export interface ProgressOptions {
   stream?: ProgressStream;
@@ -22,6 +24,8 @@ export interface ProgressOptions {
 }
 
 export const HEARTBEAT_MS = 30_000;
+
+const DISCARD: ProgressStream = { write: () => true };
 
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
@@ -67,7 +71,7 @@ export class StatusLine {
   private lastPlain = Date.now();
 
   constructor(opts: { stream?: ProgressStream } = {}) {
-    this.stream = opts.stream ?? process.stderr;
+    this.stream = opts.stream ?? (runByApi() ? DISCARD : process.stderr);
     this.tty = this.stream.isTTY === true;
   }
 

@@ -25,7 +25,17 @@ test('compare() returns exactly what `headroom compare --json` prints', async ()
     workers: 0,
     db,
   };
-  const first = await compare(spec);
+  // A library call prints no progress (the command itself prints it on stderr, --json included).
+  const written: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => written.push(String(chunk)) > 0) as typeof write;
+  let first: Awaited<ReturnType<typeof compare>>;
+  try {
+    first = await compare(spec);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(written, []);
   assert.deepEqual([first.ranNow, first.rows.length], [4, 2]);
   const api = await compare(spec); // resumed: nothing trains, as in the command run below
   // The command itself, in this process, with its stdout read.
