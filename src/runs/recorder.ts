@@ -14,6 +14,8 @@ export class Recorder {
   readonly #sinks = new Set<EventSink>();
   /** This machine: the fallback for results from workers that predate the machine stamp. */
   readonly #machine = machineDescription();
+  /** When each job's (latest) attempt started: its runs' start, which the epochs' training seconds understate. */
+  readonly #startedAt = new Map<string, string>();
 
   constructor(
     readonly store: Store,
@@ -28,6 +30,7 @@ export class Recorder {
 
   /** Journals a started or epoch event of the job (the live view of the store), then fans it out to the sinks. */
   emit(job: TrainJob, e: JobEvent): void {
+    if (e.type === 'started') this.#startedAt.set(job.id, new Date().toISOString());
     if (e.type === 'started' || e.type === 'epoch') {
       const head = e.type === 'epoch' ? e.head : 0;
       this.store.addJobEvent({
@@ -47,6 +50,8 @@ export class Recorder {
    * deliver a job twice (at-least-once): a run already stored as finished keeps its first result.
    */
   record(job: TrainJob, results: readonly RunResult[]): void {
+    const startedAt = this.#startedAt.get(job.id);
+    this.#startedAt.delete(job.id);
     this.store.transaction(() => {
       results.forEach((result, i) => {
         const config = configFor(job, i);
@@ -59,6 +64,7 @@ export class Recorder {
           command: this.command,
           // The worker's machine (a queue worker may be another computer), else this one.
           machine: result.machine ?? this.#machine,
+          ...(startedAt !== undefined ? { startedAt } : {}),
         });
       });
     });

@@ -91,7 +91,7 @@ export interface SaveRunInput {
   result: RunResultLike;
   command?: string | null;
   machine?: string | null;
-  /** Default: finishedAt minus the summed epoch seconds. */
+  /** When its job started; default (no start was seen): finishedAt minus the summed epoch seconds. */
   startedAt?: string;
   /** Default: now. */
   finishedAt?: string;

@@ -98,6 +98,28 @@ test('the worker stamps its machine on each result; the recorder stores it, else
     delete unstamped.machine;
     rec.record(jobOf(other), [unstamped]);
     assert.equal(store.getRunByKey(runKey(other))?.machine, machineDescription());
+    // A run starts when its job's started event came, not at finish minus its training seconds (evaluation, data
+    // loading and waiting for a core are time too).
+    const timed = { ...cfg, seed: 3 };
+    const before = Date.now();
+    rec.emit(jobOf(timed), {
+      type: 'started',
+      jobId: jobOf(timed).id,
+      slot: 0,
+      device: 'cpu',
+      pid: process.pid,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    rec.record(jobOf(timed), [
+      { ...result!, config: timed, epochs: result!.epochs.map((e) => ({ ...e, seconds: 0.01 })) },
+    ]);
+    const run = store.getRunByKey(runKey(timed))!;
+    const started = Date.parse(run.startedAt!);
+    assert.ok(
+      started >= before && started < before + 100,
+      `started ${run.startedAt}, emitted at ${new Date(before).toISOString()}`,
+    );
+    assert.ok(Date.parse(run.finishedAt!) - started >= 290, `${run.startedAt} → ${run.finishedAt}`);
     store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
