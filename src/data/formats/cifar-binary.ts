@@ -65,18 +65,22 @@ export function parseCifarBatch(buffer: Uint8Array, source: string, numClasses =
   return { n, pixels, labels };
 }
 
-/** Several batches as one: the records in order, pixels still raw bytes. */
-export function concatCifarBatches(batches: readonly CifarBatch[]): CifarBatch {
+/** Several batches as one: the records in order, pixels still raw bytes, labels as a dataset's y. */
+export function concatCifarBatches(batches: readonly CifarBatch[]): {
+  n: number;
+  pixels: Uint8Array;
+  y: Int32Array;
+} {
   const n = batches.reduce((s, b) => s + b.n, 0);
   const pixels = new Uint8Array(n * CIFAR_RECORD_PIXELS);
-  const labels = new Uint8Array(n);
+  const y = new Int32Array(n);
   let at = 0;
   for (const b of batches) {
     pixels.set(b.pixels, at * CIFAR_RECORD_PIXELS);
-    labels.set(b.labels, at);
+    y.set(b.labels, at);
     at += b.n;
   }
-  return { n, pixels, labels };
+  return { n, pixels, y };
 }
 
 /** Class names from batches.meta.txt (one per line), or the standard ten when absent. */

@@ -32,7 +32,7 @@ function resolveDir(dataDir?: string): { dir: string | undefined; tried: string[
 }
 
 function loadBatches(dir: string, files: string[], classNames: string[]): ArrayDataset {
-  const { n, pixels, labels } = concatCifarBatches(
+  const { n, pixels, y } = concatCifarBatches(
     files.map((f) => {
       const path = findFile(dir, f) ?? join(dir, f);
       return parseCifarBatch(readDataFile(path, HOW), path);
@@ -41,7 +41,7 @@ function loadBatches(dir: string, files: string[], classNames: string[]): ArrayD
   return {
     name: 'cifar10',
     x: bytesToUnit(pixels),
-    y: Int32Array.from(labels),
+    y,
     n,
     sampleShape: [3, 32, 32],
     numClasses: 10,

@@ -159,10 +159,10 @@ function readCifarFolder(dir: string, classNames?: string[]): DatasetArrays {
   if (trainFiles.length === 0) throw new DataError(`no data_batch_*.bin in ${dir}; ${how}`);
   const read = (files: string[]): DatasetPart => {
     // 256 bounds the label byte only; the classes are counted from the labels (or classNames) afterwards.
-    const { pixels, labels } = concatCifarBatches(
+    const { pixels, y } = concatCifarBatches(
       files.map((f) => parseCifarBatch(readDataFile(join(dir, f), how), join(dir, f), 256)),
     );
-    return { x: bytesToUnit(pixels), y: Int32Array.from(labels) };
+    return { x: bytesToUnit(pixels), y };
   };
   const testFile = findFile(dir, CIFAR_TEST_FILE);
   if (testFile === undefined) throw new DataError(`no ${CIFAR_TEST_FILE} in ${dir}; ${how}`);
