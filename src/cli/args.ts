@@ -542,6 +542,8 @@ export const common = {
   datasets: () => opt.list(datasetNames, "'headroom datasets' lists them"),
   dataset: () => opt.choice(datasetNames, "'headroom datasets' lists them"),
   seeds: () => opt.int({ min: 1, max: 10_000 }),
+  /** The first of --seeds seeds: the last one (first + 10,000 at most) stays a 31-bit seed. */
+  firstSeed: () => opt.int({ min: 1, max: 2 ** 31 - 10_001 }),
   epochs: () => opt.int({ min: 1, max: 10_000 }),
   trainLimit: (min = 10) => opt.int({ min }),
   evalLimit: () => opt.int({ min: 1 }),

@@ -81,7 +81,7 @@ const OPTIONS = {
   heads: common.heads(),
   baseline: common.head(),
   seeds: common.seeds(),
-  'first-seed': opt.int({ min: 1, max: 2 ** 31 - 10_001 }),
+  'first-seed': common.firstSeed(),
   epochs: common.epochs(),
   recipe: opt.choice(RECIPE_IDS),
   features: opt.choice<FeatureEnd>(FEATURE_ENDS),

@@ -70,7 +70,7 @@ const OPTIONS = {
   top: opt.int({ min: 1, max: 1000 }),
   trials: opt.list(),
   seeds: common.seeds(),
-  'first-seed': opt.int({ min: 1, max: 2 ** 31 - 10_001 }),
+  'first-seed': common.firstSeed(),
   // The same names as compare's and search's (one name per option across commands).
   dataset: common.datasets(),
   model: common.models(),
